@@ -1,0 +1,667 @@
+"""Dashboard: where does the anchor organisations' purchasing money land?
+
+Plain Python (no Dagster): reads ``marts.fct_spend_by_tier`` from the DuckDB warehouse and writes one
+self-contained HTML file (plotly.js inlined once, no network needed to open it). Everything the reader
+sees is Dutch; numbers are formatted Dutch style ("12,3 %", "€ 1.234.567").
+
+The mart has no supplier-level columns, and only the columns of the contract are ever read or used, so no
+supplier name (sole traders' names are personal data) can end up in the HTML.
+
+    python -m dashboards.spend_dashboard --warehouse data/warehouse/cwb.duckdb \
+        --out data/output/dashboard.html [--synthetic]
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import math
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+from plotly.subplots import make_subplots
+
+MART = "marts.fct_spend_by_tier"
+MART_COLUMNS = [
+    "anchor_code",
+    "anchor_name",
+    "year",
+    "tier",
+    "tier_label_nl",
+    "tier_order",
+    "spend_eur",
+    "n_lines",
+    "share",
+]
+REQUIRED_COLUMNS = ["anchor_code", "anchor_name", "year", "tier", "spend_eur"]
+
+# Contract order (docs/architecture.md); anchors added later follow alphabetically.
+ANCHOR_ORDER = ["gemeente_amsterdam", "hva", "olvg", "de_alliantie", "stwt", "pantar"]
+
+TIERS = ["nieuw_west", "rest_of_amsterdam", "rest_of_mra", "rest_of_netherlands", "abroad", "unknown"]
+TIER_LABELS_NL = {
+    "nieuw_west": "Nieuw-West",
+    "rest_of_amsterdam": "Rest van Amsterdam",
+    "rest_of_mra": "Rest van de MRA",
+    "rest_of_netherlands": "Rest van Nederland",
+    "abroad": "Buitenland",
+    "unknown": "Onbekend",
+}
+# Nieuw-West stands out (Amsterdam red); the further away, the paler; "Onbekend" is hatched grey.
+TIER_COLOURS = {
+    "nieuw_west": "#D00000",
+    "rest_of_amsterdam": "#1F4E8C",
+    "rest_of_mra": "#5B8CC8",
+    "rest_of_netherlands": "#A9C4E4",
+    "abroad": "#8A8A8A",
+    "unknown": "#D9D9D9",
+}
+# Colour-blind safe (Okabe-Ito), one per anchor; markers differ as well.
+ANCHOR_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
+ANCHOR_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross", "triangle-down"]
+
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+SYNTHETIC_NOTICE = "Let op: synthetische voorbeelddata"
+TITLE = "Community Wealth Building Nieuw-West: waar landt het inkoopgeld?"
+FIG_IDS = ["fig-aandeel-nieuw-west", "fig-verdeling-ringen"]
+
+MONTHS_NL = [
+    "januari", "februari", "maart", "april", "mei", "juni",
+    "juli", "augustus", "september", "oktober", "november", "december",
+]  # fmt: skip
+
+# Dutch texts for the bits of plotly.js UI a reader can see (modebar button, notifier tips).
+PLOTLY_LOCALE_NL = {
+    "moduleType": "locale",
+    "name": "nl",
+    "dictionary": {
+        "Download plot as a PNG": "Grafiek downloaden als PNG",
+        "Download plot": "Grafiek downloaden",
+        "Taking snapshot - this may take a few seconds": "Afbeelding wordt gemaakt, een ogenblik geduld",
+        "Snapshot succeeded": "Afbeelding gemaakt",
+        "Snapshot failed": "Afbeelding maken mislukt",
+        "Sorry, there was a problem downloading your snapshot!": "Downloaden van de afbeelding mislukt.",
+        "Double-click on legend to isolate one trace": "Dubbelklik op de legenda om één reeks apart te tonen",
+        "Double-click to zoom back out": "Dubbelklik om terug te zoomen",
+    },
+    "format": {
+        "days": ["zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"],
+        "shortDays": ["zo", "ma", "di", "wo", "do", "vr", "za"],
+        "months": [m for m in MONTHS_NL],
+        "shortMonths": ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+        "date": "%d-%m-%Y",
+        "decimal": ",",
+        "thousands": ".",
+    },
+}
+
+
+# --------------------------------------------------------------------------------------------- formatting
+def _is_missing(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def format_pct(fraction: float | None, decimals: int = 1) -> str:
+    """0.123 -> '12,3 %' (Dutch); missing -> '–'."""
+    if _is_missing(fraction):
+        return "–"
+    return f"{fraction * 100:.{decimals}f}".replace(".", ",") + " %"
+
+
+def format_eur(amount: float | None) -> str:
+    """1234567.4 -> '€ 1.234.567' (whole euros, Dutch thousands separator); missing -> '–'."""
+    if _is_missing(amount):
+        return "–"
+    rounded = int(round(float(amount)))
+    digits = f"{abs(rounded):,}".replace(",", ".")
+    return f"€ -{digits}" if rounded < 0 else f"€ {digits}"
+
+
+def format_pp(points: float | None) -> str:
+    """Difference in percentage points: 1.23 -> '+1,2'."""
+    if _is_missing(points):
+        return "–"
+    text = f"{points:+.1f}".replace(".", ",")
+    return "0,0" if text in ("+0,0", "-0,0") else text
+
+
+def format_datetime_nl(moment: datetime) -> str:
+    return f"{moment.day} {MONTHS_NL[moment.month - 1]} {moment.year}, {moment:%H:%M}"
+
+
+def year_label(year: int, baseline_year: int | None, html_break: bool = False) -> str:
+    if year == baseline_year:
+        return f"{year}<br>(nulmeting)" if html_break else f"{year} (nulmeting)"
+    return str(year)
+
+
+# ------------------------------------------------------------------------------------------------ loading
+def query_spend_by_tier(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Read the mart through an existing DuckDB connection (for callers that already hold one)."""
+    cols = ", ".join(f"\"{c}\"" for c in MART_COLUMNS)
+    df = con.execute(f"select {cols} from {MART} order by anchor_code, year, tier_order").df()
+    return _normalise(df)
+
+
+def load_spend_by_tier(warehouse_path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read ``marts.fct_spend_by_tier`` from the warehouse file with a read-only connection."""
+    path = Path(warehouse_path)
+    if not path.exists():
+        raise FileNotFoundError(f"DuckDB warehouse not found: {path}")
+    with duckdb.connect(str(path), read_only=True) as con:
+        return query_spend_by_tier(con)
+
+
+def _normalise(df: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"spend-by-tier data lacks column(s): {', '.join(missing)}")
+    # Only contract columns travel further: nothing else (e.g. a supplier name) can reach the HTML.
+    out = df[[c for c in MART_COLUMNS if c in df.columns]].copy()
+    out["anchor_code"] = out["anchor_code"].astype(str)
+    out["anchor_name"] = out["anchor_name"].astype(str)
+    out["tier"] = out["tier"].astype(str)
+    unknown_tiers = sorted(set(out["tier"]) - set(TIERS))
+    if unknown_tiers:
+        raise ValueError(f"unknown tier(s) in spend-by-tier data: {', '.join(unknown_tiers)}")
+    out["year"] = out["year"].astype(int)
+    out["spend_eur"] = out["spend_eur"].astype(float)  # DECIMAL(18,2) arrives as Python Decimals
+    out["tier_order"] = out["tier"].map({t: i + 1 for i, t in enumerate(TIERS)})
+    out["tier_label_nl"] = out["tier"].map(TIER_LABELS_NL)
+    return out.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------- summaries
+def anchor_order(df: pd.DataFrame) -> list[str]:
+    present = list(dict.fromkeys(df["anchor_code"]))
+    known = [a for a in ANCHOR_ORDER if a in present]
+    return known + sorted(a for a in present if a not in ANCHOR_ORDER)
+
+
+def _anchor_names(df: pd.DataFrame) -> dict[str, str]:
+    return df.drop_duplicates("anchor_code").set_index("anchor_code")["anchor_name"].to_dict()
+
+
+def summarise(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per anchor x year: spend in Nieuw-West, total spend, their share, share unknown.
+
+    Shares are recomputed from ``spend_eur`` (credit notes netted); an anchor-year without Nieuw-West
+    lines has share 0, and a non-positive total gives a missing share.
+    """
+    df = _normalise(df)
+    cols = ["anchor_code", "anchor_name", "year", "spend_nw", "spend_unknown", "spend_total",
+            "share_nw", "share_unknown", "diff_pp"]  # fmt: skip
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    names = _anchor_names(df)
+    wide = df.pivot_table(
+        index=["anchor_code", "year"], columns="tier", values="spend_eur", aggfunc="sum", fill_value=0.0
+    )
+    for tier in TIERS:
+        if tier not in wide.columns:
+            wide[tier] = 0.0
+    out = pd.DataFrame(
+        {
+            "spend_nw": wide["nieuw_west"],
+            "spend_unknown": wide["unknown"],
+            "spend_total": wide[TIERS].sum(axis=1),
+        }
+    ).reset_index()
+    positive = out["spend_total"] > 0
+    out["share_nw"] = (out["spend_nw"] / out["spend_total"]).where(positive)
+    out["share_unknown"] = (out["spend_unknown"] / out["spend_total"]).where(positive)
+    out["anchor_name"] = out["anchor_code"].map(names)
+    order = {a: i for i, a in enumerate(anchor_order(df))}
+    out = out.sort_values(
+        ["anchor_code", "year"], key=lambda s: s.map(order) if s.name == "anchor_code" else s
+    )
+    baseline = int(df["year"].min())
+    base = out[out["year"] == baseline].set_index("anchor_code")["share_nw"]
+    out["diff_pp"] = (out["share_nw"] - out["anchor_code"].map(base)) * 100
+    out.loc[out["year"] == baseline, "diff_pp"] = float("nan")
+    return out[cols].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------------ figures
+def _base_layout(fig: go.Figure, height: int) -> None:
+    fig.update_layout(
+        template="plotly_white",
+        height=height,
+        separators=",.",
+        font=dict(family=FONT, size=14, color="#1A1A1A"),
+        hoverlabel=dict(font=dict(family=FONT, size=14), bgcolor="white"),
+        margin=dict(l=70, r=30, t=40, b=60),
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+    )
+
+
+def _empty_figure(message: str, height: int = 300) -> go.Figure:
+    fig = go.Figure()
+    _base_layout(fig, height)
+    fig.update_layout(
+        xaxis=dict(visible=False),
+        yaxis=dict(visible=False),
+        annotations=[dict(text=message, showarrow=False, font=dict(size=18), x=0.5, y=0.5,
+                          xref="paper", yref="paper")],
+    )  # fmt: skip
+    return fig
+
+
+def build_share_figure(df: pd.DataFrame) -> go.Figure:
+    """Figure 1: share of purchasing spend landing in Nieuw-West, one line per anchor, years on x.
+
+    Trace ``y`` values are percentages (share x 100), ``x`` the years, ``meta`` the anchor_code.
+    """
+    df = _normalise(df)
+    if df.empty:
+        return _empty_figure("Geen gegevens beschikbaar")
+    summary = summarise(df)
+    years = sorted(int(y) for y in df["year"].unique())
+    baseline = years[0]
+    fig = go.Figure()
+    for i, code in enumerate(anchor_order(df)):
+        rows = summary[summary["anchor_code"] == code].sort_values("year")
+        name = str(rows["anchor_name"].iloc[0])
+        custom = [
+            [year_label(int(r.year), baseline), format_pct(r.share_nw), format_eur(r.spend_nw),
+             format_eur(r.spend_total)]
+            for r in rows.itertuples()
+        ]  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=[int(y) for y in rows["year"]],
+                y=[None if _is_missing(v) else float(v) * 100 for v in rows["share_nw"]],
+                name=name,
+                meta=code,
+                mode="lines+markers",
+                line=dict(color=ANCHOR_COLOURS[i % len(ANCHOR_COLOURS)], width=3),
+                marker=dict(symbol=ANCHOR_SYMBOLS[i % len(ANCHOR_SYMBOLS)], size=11,
+                            line=dict(width=1, color="white")),
+                customdata=custom,
+                hovertemplate=(
+                    "<b>%{fullData.name}</b><br>%{customdata[0]}<br>"
+                    "Aandeel Nieuw-West: <b>%{customdata[1]}</b><br>"
+                    "%{customdata[2]} van %{customdata[3]}<extra></extra>"
+                ),
+            )  # fmt: skip
+        )
+    _base_layout(fig, 480)
+    ymax = max([v for t in fig.data for v in t.y if v is not None] + [1.0])
+    fig.update_layout(
+        xaxis=dict(
+            title=dict(text="Jaar (factuurdatum)"),
+            tickmode="array",
+            tickvals=years,
+            ticktext=[year_label(y, baseline, html_break=True) for y in years],
+            range=[years[0] - 0.3, years[-1] + 0.3],
+            showgrid=False,
+            fixedrange=True,
+        ),
+        yaxis=dict(
+            title=dict(text="Aandeel inkoopuitgaven in Nieuw-West"),
+            ticksuffix=" %",
+            tickformat=",.0f" if ymax >= 5 else ",.1f",
+            range=[0, ymax * 1.15],
+            gridcolor="#E5E5E5",
+            zeroline=True,
+            zerolinecolor="#999999",
+            fixedrange=True,
+        ),
+        legend=dict(title=dict(text="Ankerorganisatie"), orientation="v", x=1.02, y=1, xanchor="left"),
+        hovermode="closest",
+        margin=dict(l=80, r=220, t=30, b=80),
+        shapes=[dict(type="rect", xref="x", yref="paper", x0=baseline - 0.3, x1=baseline + 0.3, y0=0, y1=1,
+                     fillcolor="#F2F2F2", line=dict(width=0), layer="below")],
+    )  # fmt: skip
+    return fig
+
+
+def build_tier_figure(df: pd.DataFrame) -> go.Figure:
+    """Figure 2: 100 % stacked bars over the geography tiers, one panel per anchor, years on x.
+
+    One trace per anchor x tier (``legendgroup`` = tier, ``meta`` = [anchor_code, tier]); ``y`` are
+    percentages of the anchor-year's total spend.
+    """
+    df = _normalise(df)
+    if df.empty:
+        return _empty_figure("Geen gegevens beschikbaar")
+    anchors = anchor_order(df)
+    names = _anchor_names(df)
+    years = sorted(int(y) for y in df["year"].unique())
+    baseline = years[0]
+    totals = df.groupby(["anchor_code", "year"])["spend_eur"].sum()
+    n_cols = min(3, len(anchors))
+    n_rows = math.ceil(len(anchors) / n_cols)
+    fig = make_subplots(
+        rows=n_rows,
+        cols=n_cols,
+        subplot_titles=[names[a] for a in anchors],
+        shared_yaxes=True,
+        horizontal_spacing=0.04,
+        vertical_spacing=0.16 if n_rows > 1 else 0.1,
+    )
+    tiers_present = [t for t in TIERS if t in set(df["tier"])]
+    for i, code in enumerate(anchors):
+        row, col = divmod(i, n_cols)
+        sub = df[df["anchor_code"] == code]
+        anchor_years = sorted(int(y) for y in sub["year"].unique())
+        for tier in tiers_present:
+            spend = sub[sub["tier"] == tier].groupby("year")["spend_eur"].sum()
+            ys, custom = [], []
+            for y in anchor_years:
+                total = float(totals.loc[(code, y)])
+                amount = float(spend.get(y, 0.0))
+                share = amount / total if total > 0 else float("nan")
+                ys.append(None if _is_missing(share) else share * 100)
+                custom.append([year_label(y, baseline), format_pct(share), format_eur(amount)])
+            fig.add_trace(
+                go.Bar(
+                    x=anchor_years,
+                    y=ys,
+                    name=TIER_LABELS_NL[tier],
+                    legendgroup=tier,
+                    showlegend=i == 0,
+                    meta=[code, tier],
+                    marker=dict(
+                        color=TIER_COLOURS[tier],
+                        line=dict(color="white", width=0.5),
+                        pattern=dict(shape="/", fgcolor="#9A9A9A", size=6) if tier == "unknown" else None,
+                    ),
+                    customdata=custom,
+                    hovertemplate=(
+                        f"<b>{html.escape(names[code])}</b>, %{{customdata[0]}}<br>"
+                        f"{TIER_LABELS_NL[tier]}: <b>%{{customdata[1]}}</b> (%{{customdata[2]}})"
+                        "<extra></extra>"
+                    ),
+                ),
+                row=row + 1,
+                col=col + 1,
+            )
+    height, top, bottom = 330 * n_rows + 140, 100, 60
+    _base_layout(fig, height)
+    fig.update_layout(
+        barmode="relative",
+        bargap=0.25,
+        # legend above the panels, clear of the subplot titles (which sit just above the top panels)
+        legend=dict(orientation="h", x=0, y=1 + 40 / (height - top - bottom), xanchor="left",
+                    yanchor="bottom", traceorder="normal", title=dict(text="Ring: "), font=dict(size=14)),
+        margin=dict(l=80, r=30, t=top, b=bottom),
+        hovermode="closest",
+    )  # fmt: skip
+    fig.update_annotations(font=dict(size=16, color="#1A1A1A"), yshift=4)
+    fig.update_xaxes(
+        tickmode="array",
+        tickvals=years,
+        ticktext=[year_label(y, baseline, html_break=True) for y in years],
+        range=[years[0] - 0.6, years[-1] + 0.6],
+        showgrid=False,
+        fixedrange=True,
+    )
+    fig.update_yaxes(range=[0, 100], ticksuffix=" %", dtick=25, gridcolor="#E5E5E5", fixedrange=True)
+    for r in range(1, n_rows + 1):
+        fig.update_yaxes(title_text="Aandeel in uitgaven", row=r, col=1)
+    return fig
+
+
+def build_figures(df: pd.DataFrame) -> list[go.Figure]:
+    """[share Nieuw-West per anchor per year, tier breakdown per anchor per year]."""
+    return [build_share_figure(df), build_tier_figure(df)]
+
+
+# ------------------------------------------------------------------------------------------------- HTML
+CSS = """
+:root { --rood: #D00000; --tekst: #1A1A1A; --grijs: #5C5C5C; --lijn: #D9D9D9; }
+* { box-sizing: border-box; }
+body { margin: 0; font-family: %(font)s; color: var(--tekst); background: #F6F6F6; line-height: 1.5; }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; background: white; }
+header { border-left: 8px solid var(--rood); padding: 4px 0 4px 18px; margin-bottom: 20px; }
+h1 { font-size: 1.9rem; line-height: 1.25; margin: 0 0 6px; }
+h2 { font-size: 1.35rem; margin: 36px 0 8px; }
+p { margin: 0 0 10px; max-width: 78ch; }
+.meta { color: var(--grijs); font-size: 0.95rem; margin: 0; }
+.lead { font-size: 1.1rem; }
+.synthetisch { border: 3px solid #B25E00; background: #FFF4E0; padding: 12px 16px; margin: 0 0 20px;
+  font-size: 1.05rem; }
+.synthetisch strong { font-size: 1.15rem; }
+figure { margin: 8px 0 0; }
+figcaption { color: var(--grijs); font-size: 0.95rem; margin-top: 6px; max-width: 90ch; }
+.tabel-wrap { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%%; font-size: 0.95rem; font-variant-numeric: tabular-nums; }
+caption { text-align: left; color: var(--grijs); padding-bottom: 8px; caption-side: top; }
+th, td { padding: 6px 10px; border-bottom: 1px solid var(--lijn); vertical-align: top; }
+thead th { text-align: right; border-bottom: 2px solid var(--tekst); background: #FAFAFA; }
+thead th:first-child, thead th:nth-child(2), th[scope=rowgroup] { text-align: left; }
+thead th { vertical-align: bottom; }
+.eenheid { font-weight: normal; color: var(--grijs); }
+td.getal, td.jaar { white-space: nowrap; }
+td.getal { text-align: right; }
+th[scope=rowgroup] { font-weight: 600; min-width: 12ch; }
+tbody + tbody { border-top: 2px solid #9A9A9A; }
+tbody tr:hover td { background: #FBF3F3; }
+td.nw { font-weight: 700; color: #9E0000; }
+.toelichting { background: #F7F7F7; border: 1px solid var(--lijn); padding: 14px 20px; margin-top: 12px; }
+.toelichting ul { margin: 6px 0 0; padding-left: 20px; max-width: 90ch; }
+.toelichting li { margin-bottom: 6px; }
+.toelichting ol { margin: 4px 0 4px; padding-left: 22px; }
+.toelichting ol li { margin-bottom: 0; }
+footer { margin-top: 32px; color: var(--grijs); font-size: 0.9rem; }
+@media print { body { background: white; } main { padding: 0; } }
+"""
+
+
+def _figure_html(fig: go.Figure, div_id: str) -> str:
+    return fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,  # plotly.js is inlined once in <head>
+        include_mathjax=False,
+        div_id=div_id,
+        default_width="100%",
+        default_height=f"{fig.layout.height}px",
+        config={
+            "locale": "nl",
+            "responsive": True,
+            "displaylogo": False,
+            "modeBarButtons": [["toImage"]],
+            "toImageButtonOptions": {"format": "png", "filename": div_id, "scale": 2},
+        },
+    )
+
+
+def _table_html(summary: pd.DataFrame, baseline: int | None) -> str:
+    head = (
+        "<tr><th scope='col'>Ankerorganisatie</th><th scope='col'>Jaar</th>"
+        "<th scope='col'>Aandeel Nieuw-West</th>"
+        "<th scope='col'>Verschil met nulmeting <span class='eenheid'>(procentpunt)</span></th>"
+        "<th scope='col'>Uitgaven in Nieuw-West</th><th scope='col'>Totale uitgaven</th>"
+        "<th scope='col'>Aandeel onbekend</th></tr>"
+    )
+    bodies = []
+    for _, group in summary.groupby("anchor_code", sort=False):
+        rows = []
+        for j, r in enumerate(group.itertuples()):
+            anchor_cell = (
+                f"<th scope='rowgroup' rowspan='{len(group)}'>{html.escape(str(r.anchor_name))}</th>"
+                if j == 0
+                else ""
+            )
+            rows.append(
+                f"<tr>{anchor_cell}"
+                f"<td class='jaar'>{html.escape(year_label(int(r.year), baseline))}</td>"
+                f"<td class='getal nw'>{format_pct(r.share_nw)}</td>"
+                f"<td class='getal'>{format_pp(r.diff_pp)}</td>"
+                f"<td class='getal'>{format_eur(r.spend_nw)}</td>"
+                f"<td class='getal'>{format_eur(r.spend_total)}</td>"
+                f"<td class='getal'>{format_pct(r.share_unknown)}</td></tr>"
+            )
+        bodies.append(f"<tbody>{''.join(rows)}</tbody>")
+    if not bodies:
+        bodies.append("<tbody><tr><td colspan='7'>Geen gegevens beschikbaar.</td></tr></tbody>")
+    return (
+        "<div class='tabel-wrap'><table id='tabel-cijfers'>"
+        "<caption>Tabel 1. Inkoopuitgaven per ankerorganisatie per jaar, exclusief btw, creditnota's "
+        "verrekend. Aandelen zijn berekend op de totale inkoopuitgaven van de organisatie in dat jaar."
+        "</caption>"
+        f"<thead>{head}</thead>{''.join(bodies)}</table></div>"
+    )
+
+
+EXPLANATION = """
+<ul>
+<li><strong>Bedragen</strong> zijn in euro's en <strong>exclusief btw</strong>. Creditnota's zijn
+verrekend met de facturen (gesaldeerd). Het jaar is het jaar van de factuurdatum.</li>
+<li><strong>Aandeel</strong>: de uitgaven bij leveranciers in een ring, gedeeld door alle inkoopuitgaven
+van de organisatie in dat jaar. Het eerste jaar ({baseline}) is de <strong>nulmeting</strong>: het
+vertrekpunt waarmee latere jaren worden vergeleken.</li>
+<li><strong>Waar een leverancier zit</strong> bepalen we met de eerste regel die past:
+<ol>
+<li>het vestigingsnummer staat in het KvK Handelsregister: de postcode van die vestiging;</li>
+<li>het KvK-nummer staat erin: de vestiging op het factuuradres, en anders de hoofdvestiging;</li>
+<li>de leverancier is gevestigd in het buitenland: <em>Buitenland</em>;</li>
+<li>anders de Nederlandse postcode op de factuur.</li>
+</ol>
+Lukt geen van deze (of is de postcode onbekend), dan staat de uitgave bij <em>Onbekend</em>.</li>
+<li><strong>Postcodegebieden</strong> (de vier cijfers van de postcode) die over meer dan één stadsdeel
+lopen, tellen mee voor het stadsdeel met de meeste adressen in dat gebied. Zo tellen 1043 en 1046 als
+Nieuw-West, en 1047, 1057, 1058, 1059 en 1061 niet. De ring Rest van de MRA omvat de gemeenten van de
+Metropoolregio Amsterdam buiten Amsterdam.</li>
+<li>Er staan <strong>geen namen van leveranciers</strong> in dit dashboard: bij eenmanszaken is de
+bedrijfsnaam vaak de naam van een persoon.</li>
+</ul>
+"""
+
+
+def render_dashboard(
+    df: pd.DataFrame,
+    out_path: str | os.PathLike[str],
+    generated_at: datetime | None = None,
+    synthetic: bool = False,
+) -> Path:
+    """Write the dashboard as one self-contained HTML file and return its path.
+
+    ``df`` has the columns of ``marts.fct_spend_by_tier`` (see ``load_spend_by_tier``);
+    ``synthetic=True`` shows the notice "Let op: synthetische voorbeelddata".
+    """
+    df = _normalise(df)
+    if generated_at is None:
+        generated_at = datetime.now(ZoneInfo("Europe/Amsterdam"))
+    summary = summarise(df)
+    years = sorted(int(y) for y in df["year"].unique())
+    baseline = years[0] if years else None
+    period = f"{years[0]}–{years[-1]}" if years else "geen gegevens"
+    n_anchors = df["anchor_code"].nunique()
+    fig_share, fig_tiers = build_figures(df)
+
+    notice = (
+        f"<div class='synthetisch' role='note'><strong>{SYNTHETIC_NOTICE}</strong><br>"
+        "De cijfers in dit dashboard zijn gegenereerd om de werkwijze te laten zien. Ze zeggen niets over "
+        "de werkelijke inkoop van de genoemde organisaties.</div>"
+        if synthetic
+        else ""
+    )
+    locale_js = f"Plotly.register({json.dumps(PLOTLY_LOCALE_NL, ensure_ascii=False)});"
+    page = f"""<!DOCTYPE html>
+<html lang="nl">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(TITLE)}</title>
+<style>{CSS % {"font": FONT}}</style>
+<script>window.PlotlyConfig = {{MathJaxConfig: 'local'}};</script>
+<script>{get_plotlyjs()}</script>
+<script>{locale_js}</script>
+</head>
+<body>
+<main>
+<header>
+<h1>{html.escape(TITLE)}</h1>
+<p class="meta">Inkoopuitgaven van {n_anchors} ankerorganisaties, {period}.
+Gegenereerd op {format_datetime_nl(generated_at)}.</p>
+</header>
+{notice}
+<p class="lead">Hoeveel van het geld dat grote Amsterdamse organisaties uitgeven aan inkoop komt terecht bij
+leveranciers in Nieuw-West? En waar landt de rest: elders in Amsterdam, in de regio, in de rest van Nederland
+of in het buitenland?</p>
+
+<section aria-labelledby="kop-aandeel">
+<h2 id="kop-aandeel">1. Aandeel van de inkoopuitgaven dat in Nieuw-West landt</h2>
+<figure aria-describedby="bijschrift-aandeel">
+{_figure_html(fig_share, FIG_IDS[0])}
+<figcaption id="bijschrift-aandeel">Figuur 1. Per ankerorganisatie en per jaar het deel van de inkoopuitgaven
+(exclusief btw) dat naar leveranciers in stadsdeel Nieuw-West gaat. {baseline or ""} is de nulmeting
+(grijs vlak). Klik op een naam in de legenda om die lijn te verbergen of te tonen. De cijfers staan ook in
+tabel 1 hieronder.</figcaption>
+</figure>
+</section>
+
+<section aria-labelledby="kop-ringen">
+<h2 id="kop-ringen">2. Verdeling over de geografische ringen</h2>
+<figure aria-describedby="bijschrift-ringen">
+{_figure_html(fig_tiers, FIG_IDS[1])}
+<figcaption id="bijschrift-ringen">Figuur 2. Per ankerorganisatie en per jaar hoe de inkoopuitgaven zich
+verdelen over de ringen, van dichtbij (Nieuw-West, rood) naar ver weg (Buitenland). Elke staaf is samen
+100 %. <em>Onbekend</em> (gearceerd) zijn uitgaven waarvan de vestigingsplaats van de leverancier niet vast te
+stellen is.</figcaption>
+</figure>
+</section>
+
+<section aria-labelledby="kop-tabel">
+<h2 id="kop-tabel">3. De cijfers</h2>
+{_table_html(summary, baseline)}
+</section>
+
+<section aria-labelledby="kop-toelichting">
+<h2 id="kop-toelichting">Toelichting</h2>
+<div class="toelichting" id="toelichting">
+{EXPLANATION.format(baseline=baseline or "–")}
+</div>
+</section>
+<footer>Community Wealth Building Nieuw-West. Bron: crediteurenadministraties van de ankerorganisaties en het
+KvK Handelsregister, bewerkt tot het overzicht <code>{MART}</code>.</footer>
+</main>
+</body>
+</html>
+"""
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(out)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------- CLI
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboards.spend_dashboard",
+        description="Write the Community Wealth Building dashboard (one self-contained HTML file).",
+    )
+    parser.add_argument("--warehouse", default=os.environ.get("CWB_WAREHOUSE"),
+                        help="DuckDB warehouse file (default: $CWB_WAREHOUSE)")  # fmt: skip
+    output_dir = os.environ.get("CWB_OUTPUT_DIR")
+    default_out = str(Path(output_dir) / "dashboard.html") if output_dir else None
+    parser.add_argument("--out", default=default_out,
+                        help="HTML file to write (default: $CWB_OUTPUT_DIR/dashboard.html)")  # fmt: skip
+    parser.add_argument("--synthetic", action="store_true",
+                        help="show the notice that the figures are synthetic sample data")  # fmt: skip
+    args = parser.parse_args(argv)
+    if not args.warehouse or not args.out:
+        parser.error("--warehouse and --out are required (or set CWB_WAREHOUSE and CWB_OUTPUT_DIR)")
+    df = load_spend_by_tier(args.warehouse)
+    path = render_dashboard(df, args.out, synthetic=args.synthetic)
+    print(f"Dashboard written: {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+-- Each invoice line placed by the rules of docs/architecture.md ("How a line is placed"):
+--   1. vestigingsnummer found in the KvK extract: that establishment's postcode;
+--   2. kvk_number found: the establishment of that KvK number at the invoice postcode, else its
+--      head office;
+--   3. supplier country not NL: abroad;
+--   4. the invoice's own Dutch postcode;
+--   5. otherwise unknown.
+-- A rule applies only when it yields a PC4 that is in the reference: an establishment whose address
+-- is missing (shielded) or whose PC4 is unknown to the reference falls through to the next rule, and
+-- a postcode not in the reference ends in `unknown`. The establishment (and so the sector) stays
+-- resolved whichever rule placed the line. Exactly one row per invoice line (tested).
+with
+
+invoice_lines as (
+
+    select * from {{ ref('stg_anchors__invoice_lines') }}
+
+),
+
+establishments_source as (
+
+    select * from {{ ref('stg_kvk__establishments') }}
+
+),
+
+pc4s as (
+
+    select * from {{ ref('int_pc4s_tiered') }}
+
+),
+
+sbi_codes as (
+
+    select * from {{ ref('stg_reference__sbi_codes') }}
+
+),
+
+-- One row per vestigingsnummer even if an extract were delivered twice: the latest wins.
+establishments as (
+
+    select *
+    from establishments_source
+    where vestigingsnummer is not null
+    qualify row_number() over (
+        partition by vestigingsnummer
+        order by extract_date desc nulls last, kvk_number
+    ) = 1
+
+),
+
+-- Rule 1: the invoice's vestigingsnummer is in the extract (at most one match: unique above).
+matched_on_vestigingsnummer as (
+
+    select
+        lines.invoice_line_key,
+        est.vestigingsnummer,
+        'vestigingsnummer' as establishment_match
+    from invoice_lines as lines
+    inner join establishments as est
+        on lines.vestigingsnummer = est.vestigingsnummer
+
+),
+
+-- Rule 2: the invoice's kvk_number is in the extract. Candidates are the KvK number's
+-- establishments at the invoice postcode and its head office; the one at the invoice postcode wins
+-- (a same house number breaks ties between several there), then the head office.
+matched_on_kvk_number as (
+
+    select
+        lines.invoice_line_key,
+        est.vestigingsnummer,
+        case
+            when coalesce(est.postcode = upper(replace(lines.supplier_postcode, ' ', '')), false)
+                then 'kvk_number_at_invoice_postcode'
+            else 'kvk_number_head_office'
+        end as establishment_match
+    from invoice_lines as lines
+    inner join establishments as est
+        on lines.kvk_number = est.kvk_number
+    where
+        lines.invoice_line_key not in (select invoice_line_key from matched_on_vestigingsnummer)
+        and (
+            coalesce(est.postcode = upper(replace(lines.supplier_postcode, ' ', '')), false)
+            or est.is_head_office
+        )
+    qualify row_number() over (
+        partition by lines.invoice_line_key
+        order by
+            coalesce(est.postcode = upper(replace(lines.supplier_postcode, ' ', '')), false) desc,
+            coalesce(
+                cast(est.house_number as varchar)
+                = regexp_extract(lines.supplier_house_number, '^[0-9]+'),
+                false
+            ) desc,
+            est.is_head_office desc,
+            est.vestigingsnummer
+    ) = 1
+
+),
+
+matched_establishments as (
+
+    select * from matched_on_vestigingsnummer
+    union all
+    select * from matched_on_kvk_number
+
+),
+
+-- Sector = SBI section of the establishment's main activity, looked up in the SBI version of the
+-- extract. The section follows from the 2-digit afdeling, so 4- and 5-digit codes both map.
+sbi_afdelingen as (
+
+    select sbi_version, sbi_code as afdeling_code, section_code
+    from sbi_codes
+    where level = 2
+
+),
+
+sbi_sections as (
+
+    select
+        sbi_version,
+        section_code,
+        -- SBI 2025 writes section names in capitals: sentence case for display.
+        upper(left(description_nl, 1)) || lower(substr(description_nl, 2)) as section_name
+    from sbi_codes
+    where level = 1
+
+),
+
+lines_with_establishment as (
+
+    select
+        lines.*,
+        matched.establishment_match,
+        est.vestigingsnummer as establishment_vestigingsnummer,
+        est.kvk_number as establishment_kvk_number,
+        est.is_head_office as establishment_is_head_office,
+        est.legal_form as establishment_legal_form,
+        est_pc4.pc4 as establishment_pc4,
+        est.sbi_version,
+        est.sbi_main_activity_code,
+        sections.section_code as sector_code,
+        sections.section_name as sector_name,
+        invoice_pc4.pc4 as invoice_pc4
+    from invoice_lines as lines
+    left join matched_establishments as matched
+        on lines.invoice_line_key = matched.invoice_line_key
+    left join establishments as est
+        on matched.vestigingsnummer = est.vestigingsnummer
+    left join pc4s as est_pc4
+        on est.pc4 = est_pc4.pc4
+    left join pc4s as invoice_pc4
+        on lines.supplier_pc4 = invoice_pc4.pc4
+    left join sbi_afdelingen as afdelingen
+        on est.sbi_version = afdelingen.sbi_version
+        and left(est.sbi_main_activity_code, 2) = afdelingen.afdeling_code
+    left join sbi_sections as sections
+        on afdelingen.sbi_version = sections.sbi_version
+        and afdelingen.section_code = sections.section_code
+
+),
+
+placed as (
+
+    select
+        *,
+        case
+            when establishment_pc4 is not null then establishment_match
+            when upper(supplier_country) <> 'NL' then 'abroad'
+            when invoice_pc4 is not null then 'invoice_postcode'
+            else 'unknown'
+        end as placement_method
+    from lines_with_establishment
+
+),
+
+located as (
+
+    select
+        placed.*,
+        case
+            when placed.placement_method in (
+                'vestigingsnummer', 'kvk_number_at_invoice_postcode', 'kvk_number_head_office'
+            ) then placed.establishment_pc4
+            when placed.placement_method = 'invoice_postcode' then placed.invoice_pc4
+        end as pc4
+    from placed
+
+),
+
+final as (
+
+    select
+        located.invoice_line_key,
+        located.anchor_code,
+        located.anchor_name,
+        located.invoice_id,
+        located.invoice_line,
+        located.invoice_date,
+        cast(extract(year from located.invoice_date) as integer) as invoice_year,
+        located.supplier_ref,
+        located.kvk_number,
+        located.vestigingsnummer as invoice_vestigingsnummer,
+        located.supplier_country,
+        located.supplier_pc4 as invoice_pc4,
+        located.amount_excl_vat,
+        located.vat_amount,
+        located.ledger_account,
+        located.cost_centre,
+        located.category,
+
+        located.establishment_match,
+        located.establishment_vestigingsnummer as vestigingsnummer,
+        located.establishment_kvk_number,
+        located.establishment_is_head_office,
+        located.establishment_legal_form as legal_form,
+
+        located.placement_method,
+        located.pc4,
+        pc4s.gemeente_code,
+        pc4s.gemeente_naam,
+        pc4s.stadsdeel_code,
+        pc4s.stadsdeel_naam,
+        case
+            when located.placement_method = 'abroad' then 'abroad'
+            when located.placement_method = 'unknown' then 'unknown'
+            else pc4s.tier
+        end as tier,
+        pc4s.is_shared_pc4,
+        pc4s.nieuw_west_address_share,
+
+        located.sbi_version,
+        located.sbi_main_activity_code,
+        located.sector_code,
+        located.sector_name
+    from located
+    left join pc4s
+        on located.pc4 = pc4s.pc4
+
+)
+
+select * from final

@@ -1,0 +1,53 @@
+-- Line-level fact for drill-down: where each invoice line lands and how it was placed.
+-- No supplier names, KvK or vestiging numbers and no free text: sole traders are natural persons,
+-- so their names and registration numbers are personal data (AVG/GDPR).
+with
+
+invoice_lines as (
+
+    select * from {{ ref('int_invoice_lines_located') }}
+
+),
+
+geography_tiers as (
+
+    select * from {{ ref('geography_tiers') }}
+
+),
+
+final as (
+
+    select
+        lines.invoice_line_key,
+        lines.anchor_code,
+        lines.anchor_name,
+        lines.invoice_id,
+        lines.invoice_line,
+        lines.invoice_date,
+        lines.invoice_year as year,
+        lines.supplier_ref,
+        lines.amount_excl_vat,
+        lines.vat_amount,
+        lines.ledger_account,
+        lines.cost_centre,
+        lines.category,
+        lines.tier,
+        tiers.tier_label_nl,
+        tiers.tier_order,
+        lines.placement_method,
+        lines.pc4,
+        lines.gemeente_naam,
+        lines.stadsdeel_naam,
+        lines.is_shared_pc4,
+        lines.nieuw_west_address_share,
+        lines.legal_form,
+        lines.sbi_version,
+        lines.sector_code,
+        lines.sector_name
+    from invoice_lines as lines
+    left join geography_tiers as tiers
+        on lines.tier = tiers.tier
+
+)
+
+select * from final

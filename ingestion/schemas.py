@@ -1,0 +1,161 @@
+"""pandera schemas that gate every ingested table.
+
+The orchestration layer reads each table back from the warehouse after it was written and validates
+it with these schemas in a blocking asset check: a table that fails never reaches the marts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+KVK_RE = r"^\d{8}$"
+VESTIGING_RE = r"^\d{12}$"
+NL_POSTCODE_RE = r"^[1-9]\d{3}[A-Z]{2}$"
+PC4_RE = r"^[1-9]\d{3}$"
+
+
+def _nl_postcodes_valid(df: pd.DataFrame) -> pd.Series:
+    """Dutch suppliers' postcodes, when present, are normalised 1234AB."""
+    is_nl = df["supplier_country"] == "NL"
+    has = df["supplier_postcode"].notna()
+    return ~(is_nl & has) | df["supplier_postcode"].astype(str).str.match(NL_POSTCODE_RE)
+
+
+def invoice_lines_schema(earliest: dt.date = dt.date(2000, 1, 1)) -> pa.DataFrameSchema:
+    """One anchor's accepted invoice lines as stored in ``raw.invoice_lines__<anchor>``."""
+    latest = dt.date.today() + dt.timedelta(days=366)
+    text = dict(dtype=object, nullable=True)
+    return pa.DataFrameSchema(
+        name="raw.invoice_lines",
+        columns={
+            "anchor_code": pa.Column(str, pa.Check.str_matches(r"^[a-z][a-z0-9_]*$")),
+            "anchor_name": pa.Column(str),
+            "source_file": pa.Column(str),
+            "source_row": pa.Column("int32", pa.Check.ge(1)),
+            "invoice_id": pa.Column(str, pa.Check.str_length(min_value=1)),
+            "invoice_line": pa.Column("int32", pa.Check.ge(0)),
+            "invoice_date": pa.Column(
+                "datetime64[ns]",
+                pa.Check.in_range(pd.Timestamp(earliest), pd.Timestamp(latest)),
+            ),
+            "supplier_ref": pa.Column(**text),
+            "supplier_name": pa.Column(**text),
+            "kvk_number": pa.Column(object, pa.Check.str_matches(KVK_RE), nullable=True),
+            "vestigingsnummer": pa.Column(object, pa.Check.str_matches(VESTIGING_RE), nullable=True),
+            "supplier_postcode": pa.Column(**text),
+            "supplier_country": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{2}$")),
+            "amount_excl_vat": pa.Column(float),
+            "vat_amount": pa.Column(float, nullable=True),
+        },
+        checks=[
+            pa.Check(_nl_postcodes_valid, error="Dutch postcode not normalised to 1234AB"),
+            pa.Check(lambda df: df["supplier_ref"].notna() | df["supplier_name"].notna(),
+                     error="supplier_ref and supplier_name both empty"),
+        ],
+        unique=["invoice_id", "invoice_line"],
+        report_duplicates="all",
+        strict=False,
+    )
+
+
+def kvk_establishments_schema() -> pa.DataFrameSchema:
+    """The KvK Handelsregister establishment extract as stored in ``raw.kvk_establishments``."""
+    yes_no = pa.Check.isin(["Ja", "Nee"])
+    return pa.DataFrameSchema(
+        name="raw.kvk_establishments",
+        columns={
+            "kvk_nummer": pa.Column(str, pa.Check.str_matches(KVK_RE)),
+            "vestigingsnummer": pa.Column(str, pa.Check.str_matches(VESTIGING_RE), unique=True),
+            "statutaire_naam": pa.Column(str, nullable=True),
+            "eerste_handelsnaam": pa.Column(str, nullable=True),
+            "ind_hoofdvestiging": pa.Column(str, yes_no),
+            "rechtsvorm": pa.Column(str),
+            "postcode": pa.Column(str, pa.Check.str_matches(NL_POSTCODE_RE), nullable=True),
+            "plaats": pa.Column(str, nullable=True),
+            "ind_afgeschermd": pa.Column(str, yes_no, nullable=True),
+            "sbi_hoofdactiviteit": pa.Column(str, pa.Check.str_matches(r"^\d{2,5}$"), nullable=True),
+        },
+        checks=[
+            pa.Check(
+                lambda df: df.groupby("kvk_nummer")["ind_hoofdvestiging"].transform(
+                    lambda s: (s == "Ja").sum()) <= 1,
+                error="more than one head office (ind_hoofdvestiging = Ja) for a KvK number",
+            ),
+        ],
+        strict=False,
+    )
+
+
+def nl_pc4_gemeente_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        name="reference.nl_pc4_gemeente",
+        columns={
+            "pc4": pa.Column(str, pa.Check.str_matches(PC4_RE)),
+            "gemeente_code": pa.Column(str, pa.Check.str_matches(r"^GM\d{4}$")),
+            "gemeente_naam": pa.Column(str),
+            "n_adressen": pa.Column(int, pa.Check.ge(0)),
+            "aandeel": pa.Column(float, pa.Check.in_range(0, 1)),
+            "is_hoofdgemeente": pa.Column(int, pa.Check.isin([0, 1])),
+        },
+        checks=[pa.Check(lambda df: df.groupby("pc4")["is_hoofdgemeente"].transform("sum") == 1,
+                         error="each PC4 has exactly one hoofdgemeente")],
+        unique=["pc4", "gemeente_code"],
+    )
+
+
+def amsterdam_pc4_stadsdeel_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        name="reference.amsterdam_pc4_stadsdeel",
+        columns={
+            "postcode": pa.Column(str, pa.Check.str_matches(PC4_RE)),
+            "stadsdeel_code": pa.Column(str, pa.Check.str_matches(r"^[A-Z]$")),
+            "n_adressen": pa.Column(int, pa.Check.ge(0)),
+            "aandeel_van_pc4": pa.Column(float, pa.Check.in_range(0, 1)),
+            "is_hoofdstadsdeel": pa.Column(int, pa.Check.isin([0, 1])),
+        },
+        checks=[pa.Check(lambda df: df.groupby("postcode")["is_hoofdstadsdeel"].transform("sum") == 1,
+                         error="each PC4 has exactly one hoofdstadsdeel")],
+        unique=["postcode", "stadsdeel_code"],
+    )
+
+
+def sbi_schema(version: str) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        name=f"reference.sbi{version}",
+        columns={
+            "code": pa.Column(str, pa.Check.str_matches(r"^([A-Z]|\d{2,5})$"), unique=True),
+            "niveau": pa.Column(int, pa.Check.isin([1, 2, 3, 4, 5])),
+            "sectie": pa.Column(str, pa.Check.str_matches(r"^[A-Z]$")),
+        },
+    )
+
+
+REFERENCE_SCHEMAS = {
+    "nl_pc4_gemeente": nl_pc4_gemeente_schema,
+    "amsterdam_pc4_stadsdeel": amsterdam_pc4_stadsdeel_schema,
+    "sbi2008": lambda: sbi_schema("2008"),
+    "sbi2025": lambda: sbi_schema("2025"),
+}
+
+
+def failure_summary(exc: SchemaErrors, limit: int = 20) -> list[dict]:
+    """The first failure cases of a lazy validation, as plain dicts for logs and metadata."""
+    cases = exc.failure_cases.head(limit)
+    return [
+        {k: (None if pd.isna(v) else str(v)) for k, v in row.items()
+         if k in ("schema_context", "column", "check", "index", "failure_case")}
+        for row in cases.to_dict("records")
+    ]
+
+
+def validate(df: pd.DataFrame, schema: pa.DataFrameSchema) -> tuple[bool, list[dict]]:
+    """Validate lazily. Returns (passed, first failure cases)."""
+    try:
+        schema.validate(df, lazy=True)
+    except SchemaErrors as exc:
+        return False, failure_summary(exc)
+    return True, []

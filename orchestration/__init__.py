@@ -1,0 +1,1 @@
+"""Dagster definitions: assets, checks, resources, jobs and schedules. ``definitions.py`` only composes."""

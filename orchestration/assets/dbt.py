@@ -1,0 +1,61 @@
+"""The dbt project as Dagster assets: staging, intermediate and marts, with dbt tests as asset checks."""
+
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey, AssetSpec
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from orchestration.project import DUCKDB_POOL, dbt_project
+from orchestration.resources import CwbPaths
+
+LAYERS = ("staging", "intermediate", "marts")
+
+
+def asset_key_for(resource_type: str, path_parts: list[str], name: str, source_name: str | None) -> AssetKey:
+    """Asset keys read like the layers: sources -> [source, table], seeds -> [reference, seed],
+    models -> [layer folder, model]. Pure function, unit-tested on its own."""
+    if resource_type == "source":
+        return AssetKey([source_name or "source", name])
+    if resource_type == "seed":
+        return AssetKey(["reference", name])
+    layer = path_parts[0] if path_parts and path_parts[0] in LAYERS else "models"
+    return AssetKey([layer, name])
+
+
+class CwbDbtTranslator(DagsterDbtTranslator):
+    """Keys and groups come from the dbt folder path, never from hard-coded model names."""
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        resource_type = props["resource_type"]
+        path = props.get("original_file_path") or props.get("path") or ""
+        parts = [p for p in path.split("/") if p]
+        if parts and parts[0] in ("models", "seeds"):
+            parts = parts[1:]
+        key = asset_key_for(resource_type, parts, props["name"], props.get("source_name"))
+        group = key.path[0] if resource_type != "source" else spec.group_name
+        return spec.replace_attributes(key=key, group_name=group)
+
+
+def dbt_build_args(full_refresh: bool = False) -> list[str]:
+    """dbt command-line arguments for a build. Pure function, unit-tested on its own."""
+    args = ["build"]
+    if full_refresh:
+        args.append("--full-refresh")
+    return args
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=CwbDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    pool=DUCKDB_POOL,
+)
+def cwb_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, paths: CwbPaths):
+    # dbt reads the warehouse path from CWB_WAREHOUSE (profiles.yml): make it the one this run uses.
+    os.environ["CWB_WAREHOUSE"] = str(paths.warehouse_path())
+    yield from dbt.cli(dbt_build_args(), context=context).stream()

@@ -1,0 +1,115 @@
+"""The Dagster definitions load, and the asset graph is pinned: a refactor that silently drops an asset,
+a check, a job or a schedule fails here."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster import AssetKey
+
+from orchestration.assets.dbt import asset_key_for, dbt_build_args
+from orchestration.definitions import defs
+from orchestration.project import DUCKDB_POOL
+
+ROOT = Path(__file__).resolve().parent.parent
+ANCHORS = ["de_alliantie", "gemeente_amsterdam", "hva", "olvg", "pantar", "stwt"]
+
+EXPECTED_ASSETS = {
+    *(f"landing/{a}" for a in ANCHORS),
+    "landing/kvk",
+    *(f"raw/invoice_lines__{a}" for a in ANCHORS),
+    "raw/invoice_lines",
+    "raw/kvk_establishments",
+    "reference/nl_pc4_gemeente",
+    "reference/amsterdam_pc4_stadsdeel",
+    "reference/sbi2008",
+    "reference/sbi2025",
+    "reference/mra_gemeenten",
+    "reference/geography_tiers",
+    "staging/stg_anchors__invoice_lines",
+    "staging/stg_kvk__establishments",
+    "staging/stg_reference__pc4_gemeenten",
+    "staging/stg_reference__amsterdam_pc4_stadsdelen",
+    "staging/stg_reference__sbi_codes",
+    "intermediate/int_pc4s_tiered",
+    "intermediate/int_invoice_lines_located",
+    "marts/fct_spend_by_tier",
+    "marts/fct_invoice_lines",
+    "dashboards/spend_dashboard",
+}
+
+
+def test_asset_graph_is_pinned():
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert keys == EXPECTED_ASSETS
+    for key in graph.get_all_asset_keys():
+        assert graph.get(key).group_name == key.path[0], key
+
+
+def test_lineage_runs_from_landing_files_to_dashboard():
+    graph = defs.resolve_asset_graph()
+
+    def upstream(key: AssetKey) -> set[str]:
+        seen, todo = set(), [key]
+        while todo:
+            for parent in graph.get(todo.pop()).parent_keys:
+                if parent.to_user_string() not in seen:
+                    seen.add(parent.to_user_string())
+                    todo.append(parent)
+        return seen
+
+    above_dashboard = upstream(AssetKey(["dashboards", "spend_dashboard"]))
+    for a in ANCHORS:
+        assert {f"landing/{a}", f"raw/invoice_lines__{a}"} <= above_dashboard
+    assert {"raw/invoice_lines", "staging/stg_anchors__invoice_lines", "intermediate/int_invoice_lines_located",
+            "marts/fct_spend_by_tier", "raw/kvk_establishments", "reference/amsterdam_pc4_stadsdeel"} <= above_dashboard
+
+
+def test_every_ingested_asset_is_gated_by_a_blocking_pandera_check():
+    graph = defs.resolve_asset_graph()
+    gated = {}
+    for check_key in graph.asset_check_keys:
+        spec = graph.get_check_spec(check_key)
+        if check_key.name.startswith("pandera_"):
+            gated[check_key.asset_key.to_user_string()] = spec.blocking
+    ingested = {k for k in EXPECTED_ASSETS if k.startswith("raw/invoice_lines__")} | {
+        "raw/kvk_establishments", "reference/nl_pc4_gemeente", "reference/amsterdam_pc4_stadsdeel",
+        "reference/sbi2008", "reference/sbi2025"}
+    assert set(gated) == ingested
+    assert all(gated.values())
+
+
+def test_all_warehouse_writers_share_one_pool():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if not node.is_materializable or key.path[0] == "dashboards":
+            continue  # the dashboard only reads the warehouse
+        assets_def = graph.assets_def_for_key(key)
+        pools = {n.pool for n in assets_def.node_def.iterate_op_defs()}
+        assert pools == {DUCKDB_POOL}, key
+
+
+def test_jobs_and_schedules():
+    assert defs.resolve_job_def("refresh_all") is not None
+    schedule = defs.resolve_schedule_def("monthly_refresh")
+    assert schedule.cron_schedule == "0 6 2 * *"
+    assert schedule.execution_timezone == "Europe/Amsterdam"
+
+
+def test_asset_keys_follow_dbt_folders():
+    assert asset_key_for("model", ["staging", "raw"], "stg_x", None) == AssetKey(["staging", "stg_x"])
+    assert asset_key_for("model", ["marts"], "fct_y", None) == AssetKey(["marts", "fct_y"])
+    assert asset_key_for("source", [], "invoice_lines", "raw") == AssetKey(["raw", "invoice_lines"])
+    assert asset_key_for("seed", [], "mra_gemeenten", None) == AssetKey(["reference", "mra_gemeenten"])
+    assert dbt_build_args() == ["build"]
+    assert dbt_build_args(full_refresh=True) == ["build", "--full-refresh"]
+
+
+def test_dagster_definitions_validate_cli():
+    dagster = Path(sys.executable).parent / "dagster"
+    proc = subprocess.run([str(dagster), "definitions", "validate", "-m", "orchestration.definitions"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Validation successful" in proc.stdout + proc.stderr

@@ -1,0 +1,295 @@
+"""Unit tests for the delivery configuration, the export readers and the validators."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+import xlsxwriter
+
+from ingestion.config import ConfigError, load_anchor_config, load_anchor_configs
+from ingestion.exports import DeliveryError, canonicalise, parse_cents, read_anchor, read_export
+from ingestion.schemas import invoice_lines_schema, validate
+from ingestion.warehouse import read_back, write_anchor
+
+ANCHORS = ["de_alliantie", "gemeente_amsterdam", "hva", "olvg", "pantar", "stwt"]
+
+
+def write_config(tmp_path: Path, code: str, body: str) -> Path:
+    path = tmp_path / f"{code}.yaml"
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+SAP_LIKE = """
+    code: sap
+    name: SAP-achtige organisatie
+    files: "sap/*.csv"
+    format: csv
+    encoding: cp1252
+    delimiter: ";"
+    decimal: ","
+    thousands: "."
+    date_format: "%d-%m-%Y"
+    amount_basis: excl_vat
+    vat: column
+    credit_notes:
+      sign: negative
+    columns:
+      invoice_id: Factuurnummer
+      invoice_line: Regel
+      invoice_date: Factuurdatum
+      supplier_ref: Crediteur
+      supplier_name: Naam
+      kvk_number: KvK
+      supplier_postcode: Postcode
+      supplier_country: Land
+      amount: Bedrag
+      vat_amount: Btw
+"""
+
+SAP_ROWS = [
+    # header row is row 1 in the file, so these are rows 2..9
+    "Factuurnummer;Regel;Factuurdatum;Crediteur;Naam;KvK;Postcode;Land;Bedrag;Btw",
+    "F1;1;03-01-2024;C1;Café Één B.V.;12345678;1068 ab;NL;1.234,56;259,26",
+    "F1;2;03-01-2024;C1;Café Één B.V.;12345678;1068 ab;NL;-100,00;-21,00",
+    "F2;1;31-02-2024;C2;Bakkerij;87654321;1061AB;NL;10,00;2,10",       # impossible date
+    "F3;1;04-01-2024;C3;Drukkerij;1234;9999;NL;12,5;2,63",             # bad postcode, KvK padded
+    "F4;1;05-01-2024;C4;Duits GmbH;;10115;DE;abc;0",                    # amount not a number
+    "F1;1;03-01-2024;C1;Café Één B.V.;12345678;1068AB;NL;5,00;1,05",   # duplicate line
+    "F5;1;06-01-2024;;;;;;7,00;0",                                      # no supplier at all
+    "F6;1;06-01-1999;C6;Oud;;;NL;8,00;0",                               # implausible date
+]
+
+
+@pytest.fixture
+def sap(tmp_path):
+    cfg = load_anchor_config(write_config(tmp_path, "sap", SAP_LIKE))
+    landing = tmp_path / "landing" / "sap"
+    landing.mkdir(parents=True)
+    (landing / "export_2024.csv").write_bytes(("\r\n".join(SAP_ROWS) + "\r\n").encode("cp1252"))
+    return cfg, tmp_path / "landing"
+
+
+def test_shipped_anchor_configs_load():
+    configs = load_anchor_configs()
+    assert [c.code for c in configs] == ANCHORS
+    assert {c.format for c in configs} == {"csv", "xlsx"}
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("format: csv", "format: pdf"), "'format': 'pdf' is not one of csv, xlsx"),
+        (("      amount: Bedrag\n", ""), "required field(s) not mapped: ['amount']"),
+        (("      vat_amount: Btw\n", ""), "'vat': is 'column' but no vat_amount column is mapped"),
+        (("      invoice_id: Factuurnummer", "      invoice_nr: Factuurnummer"), "unknown canonical field"),
+        (("code: sap", "code: other"), "must equal the file name"),
+    ],
+)
+def test_config_errors_name_file_and_key(tmp_path, change, message):
+    body = SAP_LIKE.replace(*change)
+    path = write_config(tmp_path, "sap", body)
+    with pytest.raises(ConfigError) as err:
+        load_anchor_config(path)
+    assert str(path) in str(err.value)
+    assert message in str(err.value)
+
+
+def test_cp1252_csv_with_decimal_commas(sap):
+    cfg, landing = sap
+    result, files = read_anchor(cfg, landing)
+    assert files == ["landing/sap/export_2024.csv"]
+    acc = result.accepted.set_index(["invoice_id", "invoice_line"])
+    assert acc.loc[("F1", 1), "supplier_name"] == "Café Één B.V."  # decoded from Windows-1252
+    assert acc.loc[("F1", 1), "amount_excl_vat_cents"] == 123456
+    assert acc.loc[("F1", 1), "vat_amount_cents"] == 25926
+    assert acc.loc[("F1", 2), "amount_excl_vat_cents"] == -10000
+    assert acc.loc[("F1", 1), "supplier_postcode"] == "1068AB"
+    assert acc.loc[("F1", 1), "invoice_date"] == dt.date(2024, 1, 3)
+    assert acc.loc[("F3", 1), "kvk_number"] == "00001234"  # leading zeros lost in a spreadsheet
+
+
+def test_bad_rows_are_quarantined_with_file_row_field_and_reason(sap):
+    cfg, landing = sap
+    result, _ = read_anchor(cfg, landing)
+    rej = result.rejected.set_index("source_row")
+    assert set(rej.index) == {4, 6, 7, 8, 9}
+    assert rej.loc[4, "field"] == "invoice_date" and "format %d-%m-%Y" in rej.loc[4, "reason"]
+    assert rej.loc[6, "field"] == "amount" and rej.loc[6, "value"] == "abc"
+    assert rej.loc[7, "field"] == "invoice_id"
+    assert "already delivered in landing/sap/export_2024.csv row 2" in rej.loc[7, "reason"]
+    assert rej.loc[8, "field"] == "supplier_ref"
+    assert rej.loc[9, "field"] == "invoice_date" and "implausible" in rej.loc[9, "reason"]
+    assert (rej["source_file"] == "landing/sap/export_2024.csv").all()
+    # A malformed postcode does not throw the euros away: the line is kept, the field emptied, noted.
+    issues = result.field_issues
+    assert issues[["source_row", "field", "value"]].values.tolist() == [[5, "supplier_postcode", "9999"]]
+    assert pd.isna(result.accepted.set_index("source_row").loc[5, "supplier_postcode"])
+
+
+def test_rows_and_euros_reconcile_to_the_cent(sap):
+    cfg, landing = sap
+    result, _ = read_anchor(cfg, landing)
+    assert result.rows_read == 8 == result.rows_accepted + result.rows_rejected
+    # Parseable euros: 1234.56 - 100 + 10 + 12.50 + 5 + 7 + 8 (the "abc" row has none).
+    assert result.cents_read == 123456 - 10000 + 1000 + 1250 + 500 + 700 + 800
+    assert result.cents_read == result.cents_accepted + result.cents_rejected
+
+
+def test_missing_column_rejects_the_whole_file(sap):
+    cfg, landing = sap
+    path = landing / "sap" / "export_2024.csv"
+    path.write_bytes(path.read_bytes().replace(b"Bedrag", b"Amount"))
+    with pytest.raises(DeliveryError, match=r"export_2024.csv: column\(s\) \['Bedrag'\]"):
+        read_anchor(cfg, landing)
+
+
+def test_undecodable_file_is_named(tmp_path):
+    body = SAP_LIKE.replace("encoding: cp1252", "encoding: utf-8")
+    cfg = load_anchor_config(write_config(tmp_path, "sap", body))
+    (tmp_path / "sap.csv").write_bytes("Naam\nCafé\n".encode("cp1252"))
+    with pytest.raises(DeliveryError, match="sap.csv: cannot be decoded as utf-8"):
+        read_export(tmp_path / "sap.csv", cfg)
+
+
+def test_credit_indicator_and_vat_rate_incl(tmp_path):
+    body = """
+        code: exact
+        name: Exact
+        files: "*.csv"
+        format: csv
+        delimiter: "|"
+        decimal: ","
+        date_format: "%d-%m-%Y"
+        amount_basis: incl_vat
+        vat: rate
+        credit_notes:
+          indicator_column: Soort
+          credit_values: [C]
+        columns:
+          invoice_id: Nr
+          invoice_date: Datum
+          supplier_name: Naam
+          amount: Bruto
+          vat_rate: Tarief
+    """
+    cfg = load_anchor_config(write_config(tmp_path, "exact", body))
+    frame = pd.DataFrame({
+        "Nr": ["A", "A", "B", "C"], "Datum": ["1-2-2024", "1-2-2024", "2-2-2024", "3-2-2024"],
+        "Naam": ["X"] * 4, "Bruto": ["121,00", "10,90", "121,00", "100,01"],
+        "Tarief": ["21", "9", "21%", "0"], "Soort": ["F", "F", "C", "F"],
+        "__source_row": [2, 3, 4, 5],
+    })
+    result = canonicalise([("x.csv", frame)], cfg)
+    acc = result.accepted
+    assert acc["amount_excl_vat_cents"].tolist() == [10000, 1000, -10000, 10001]
+    assert acc["vat_amount_cents"].tolist() == [2100, 90, -2100, 0]
+    assert acc["invoice_line"].tolist() == [1, 2, 1, 1]  # numbered within an invoice when absent
+
+
+def test_vat_rate_recovers_every_net_amount_exactly():
+    # Independent truth: for each net amount and rate, gross = net + round_half_up(net * rate).
+    from decimal import ROUND_HALF_UP, Decimal
+
+    nets = list(range(1, 20001, 7)) + [-n for n in range(1, 5001, 13)]
+    rows = []
+    for net in nets:
+        for rate in (0, 9, 21):
+            vat = int((Decimal(net) * rate / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            rows.append((net, rate, net + vat))
+    cfg = load_anchor_config(Path(__file__).parent.parent / "ingestion" / "anchors" / "pantar.yaml")
+    assert cfg.vat == "rate" and cfg.amount_basis == "incl_vat"
+    header = cfg.columns
+    frame = pd.DataFrame({
+        header["invoice_id"]: [f"I{i}" for i in range(len(rows))],
+        header["invoice_date"]: ["1-2-2024"] * len(rows),
+        header["amount"]: [f"{g / 100:.2f}".replace(".", cfg.decimal) for _, _, g in rows],
+        header["vat_rate"]: [str(r) for _, r, _ in rows],
+    })
+    for field, column in header.items():
+        if column not in frame.columns:
+            frame[column] = "x" if field in ("supplier_ref", "supplier_name") else ""
+    frame["__source_row"] = range(2, len(rows) + 2)
+    result = canonicalise([("p.csv", frame)], cfg)
+    assert result.rows_rejected == 0
+    assert result.accepted["amount_excl_vat_cents"].tolist() == [n for n, _, _ in rows]
+
+
+def test_parse_cents_text_and_numbers():
+    cents, bad = parse_cents(pd.Series(["1.234,56", "-0,5", "12,345", "€ 3,00", "7-", 2.675, 1e3, ""]), ",", ".")
+    assert cents.tolist()[:6] == [123456, -50, pd.NA, 300, -700, 268]
+    assert bad.tolist() == [False, False, True, False, False, False, False, False]
+    assert cents.iloc[6] == 100000 and pd.isna(cents.iloc[7])
+
+
+def test_xlsx_with_title_rows_footer_and_date_cells(tmp_path):
+    body = """
+        code: afas
+        name: AFAS
+        files: "*.xlsx"
+        format: xlsx
+        sheet: Facturen
+        skip_rows: 2
+        skip_footer: 1
+        amount_basis: incl_vat
+        vat: column
+        columns:
+          invoice_id: Factuur
+          invoice_date: Datum
+          supplier_name: Naam
+          supplier_ref: Crediteur
+          amount: Bedrag incl. btw
+          vat_amount: Btw
+    """
+    cfg = load_anchor_config(write_config(tmp_path, "afas", body))
+    path = tmp_path / "afas.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("Facturen")
+    date_fmt = wb.add_format({"num_format": "dd-mm-yyyy"})
+    ws.write(0, 0, "Export crediteurenfacturen 2024")
+    ws.write_row(2, 0, ["Factuur", "Datum", "Naam", "Crediteur", "Bedrag incl. btw", "Btw"])
+    ws.write_row(3, 0, ["A1", None, "Groen Coöperatie U.A.", 1001])
+    ws.write_datetime(3, 1, dt.datetime(2023, 5, 17), date_fmt)
+    ws.write_number(3, 4, 121.0)
+    ws.write_number(3, 5, 21.0)
+    ws.write_row(4, 0, ["A2", None, "Bouw BV", 1002])
+    ws.write_datetime(4, 1, dt.datetime(2023, 6, 1), date_fmt)
+    ws.write_number(4, 4, -60.5)
+    ws.write_number(4, 5, -10.5)
+    ws.write_row(5, 0, ["Totaal", None, None, None, 60.5, 10.5])
+    wb.close()
+    frame = read_export(path, cfg)
+    assert frame["__source_row"].tolist() == [4, 5]  # header is spreadsheet row 3
+    result = canonicalise([("afas.xlsx", frame)], cfg)
+    acc = result.accepted
+    assert acc["amount_excl_vat_cents"].tolist() == [10000, -5000]
+    assert acc["supplier_ref"].tolist() == ["1001", "1002"]
+    assert acc["invoice_date"].tolist() == [dt.date(2023, 5, 17), dt.date(2023, 6, 1)]
+
+
+def test_stored_table_passes_schema_and_schema_catches_bad_rows(sap, tmp_path):
+    cfg, landing = sap
+    result, _ = read_anchor(cfg, landing)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        write_anchor(con, cfg.code, result)
+        stored = read_back(con, "raw.invoice_lines__sap")
+        rejected = con.execute("select count(*), sum(amount_eur) from raw.rejected_rows").fetchone()
+        total = con.execute("select sum(amount_excl_vat) from raw.invoice_lines__sap").fetchone()[0]
+    assert rejected[0] == 5
+    assert int(total * 100) + int(rejected[1] * 100) == result.cents_read
+    passed, failures = validate(stored, invoice_lines_schema())
+    assert passed, failures
+    broken = stored.copy()
+    broken.loc[0, "kvk_number"] = "123"
+    broken.loc[1, "invoice_line"] = broken.loc[0, "invoice_line"]
+    broken.loc[1, "invoice_id"] = broken.loc[0, "invoice_id"]
+    passed, failures = validate(broken, invoice_lines_schema())
+    assert not passed
+    checks = {f["check"] for f in failures}
+    assert any("str_matches" in c for c in checks)
+    assert any("unique" in c or "duplicates" in c for c in checks)

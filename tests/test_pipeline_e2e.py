@@ -153,3 +153,40 @@ def test_dashboard_written(pipeline):
     assert "Nieuw-West" in html and "<script src=\"http" not in html
     assert AssetKey(["dashboards", "spend_dashboard"]) in {
         e.asset_key for e in result.get_asset_materialization_events()}
+
+
+def test_a_failing_gate_blocks_the_marts(tmp_path, monkeypatch):
+    """A delivery with too many bad rows fails its blocking pandera check, and nothing downstream of it
+    (the union view, dbt, the dashboard) is materialized; the bad rows are kept in raw.rejected_rows."""
+    data = tmp_path / "data"
+    subprocess.run([sys.executable, "-m", "ingestion.synthetic", "--out", str(data), "--scale", "0.005"],
+                   cwd=ROOT, check=True)
+    export = sorted((data / "landing" / "pantar").glob("*.csv"))[0]
+    lines = export.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("|")
+    amount_col = header.index("Bedrag incl btw")
+    broken_rows = list(range(1, len(lines), 2))  # half of this file: about 12 % of the anchor's rows
+    for i in broken_rows:
+        cells = lines[i].split("|")
+        cells[amount_col] = "n.v.t."
+        lines[i] = "|".join(cells)
+    export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    monkeypatch.setenv("CWB_DATA_DIR", str(data))
+    monkeypatch.setenv("CWB_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("CWB_OUTPUT_DIR", str(tmp_path / "out"))
+    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=DagsterInstance.ephemeral(), raise_on_error=False)
+
+    failed = [(e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations()
+              if not e.passed and e.severity == AssetCheckSeverity.ERROR]
+    assert failed == [("raw/invoice_lines__pantar", "pandera_invoice_lines")]
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert "raw/invoice_lines__olvg" in materialized
+    assert not materialized & {"raw/invoice_lines", "staging/stg_anchors__invoice_lines",
+                               "marts/fct_spend_by_tier", "dashboards/spend_dashboard"}
+    assert not (tmp_path / "out" / "dashboard.html").exists()
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        rejected = con.execute("select source_file, source_row, field, value from raw.rejected_rows "
+                               "where anchor_code = 'pantar' order by source_row").fetchall()
+    assert rejected == [(f"landing/pantar/{export.name}", i + 1, "amount", "n.v.t.") for i in broken_rows]

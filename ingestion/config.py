@@ -20,10 +20,13 @@ CANONICAL_FIELDS = (
     "invoice_id",
     "invoice_line",
     "invoice_date",
+    "booking_period",
     "supplier_ref",
     "supplier_name",
     "kvk_number",
     "vestigingsnummer",
+    "vat_number",
+    "iban",
     "supplier_street",
     "supplier_house_number",
     "supplier_postcode",
@@ -32,9 +35,11 @@ CANONICAL_FIELDS = (
     "amount",
     "vat_amount",
     "vat_rate",
+    "currency",
     "ledger_account",
     "cost_centre",
     "category",
+    "cpv_code",
     "description",
 )
 REQUIRED_FIELDS = ("invoice_id", "invoice_date", "amount")
@@ -60,7 +65,10 @@ class AnchorConfig:
     skip_footer: int = 0
     decimal: str = "."
     thousands: str | None = None
-    date_format: str = "%Y-%m-%d"
+    date_formats: tuple[str, ...] = ("%Y-%m-%d",)
+    currency: str = "EUR"
+    line_identity: tuple[str, ...] = ("invoice_id", "invoice_line")
+    period_pattern: str | None = None
     amount_basis: str = "excl_vat"
     vat: str = "none"
     credit_sign: str | None = "negative"
@@ -73,6 +81,17 @@ class AnchorConfig:
     def source_files(self, landing_dir: Path) -> list[Path]:
         """Files of this anchor in the landing folder, in a stable order."""
         return sorted(p for p in Path(landing_dir).glob(self.files) if p.is_file())
+
+    def declared_period(self, file_name: str) -> str | None:
+        """The period a file name declares (``2024`` or ``2024-03``), by ``period_pattern``; else None."""
+        if not self.period_pattern:
+            return None
+        match = re.search(self.period_pattern, file_name)
+        if not match:
+            return None
+        year = match.group("year")
+        month = match.groupdict().get("month")
+        return f"{year}-{int(month):02d}" if month else year
 
 
 def _fail(path: Path, key: str, message: str) -> ConfigError:
@@ -97,8 +116,8 @@ def load_anchor_config(path: str | os.PathLike) -> AnchorConfig:
     if path.stem != code:
         raise _fail(path, "code", f"{code!r} must equal the file name {path.stem!r}")
     fmt = str(raw["format"]).lower()
-    if fmt not in ("csv", "xlsx"):
-        raise _fail(path, "format", f"{fmt!r} is not one of csv, xlsx")
+    if fmt not in ("csv", "xlsx", "parquet"):
+        raise _fail(path, "format", f"{fmt!r} is not one of csv, xlsx, parquet")
 
     columns = raw["columns"]
     if not isinstance(columns, dict):
@@ -134,10 +153,28 @@ def load_anchor_config(path: str | os.PathLike) -> AnchorConfig:
     if not indicator and credit_sign != "negative":
         raise _fail(path, "credit_notes", "give either sign: negative or indicator_column + credit_values")
 
+    date_formats = raw.get("date_format", "%Y-%m-%d")
+    date_formats = tuple(date_formats) if isinstance(date_formats, list) else (str(date_formats),)
+    for f in date_formats:
+        if "%" not in f:
+            raise _fail(path, "date_format", f"{f!r} is not a strptime format such as %d-%m-%Y")
+    identity = tuple(raw.get("line_identity", ["invoice_id", "invoice_line"]))
+    unmapped = [f for f in identity if f not in columns and f != "invoice_line"]
+    if unmapped:
+        raise _fail(path, "line_identity", f"field(s) {unmapped} are not mapped in 'columns'")
+    period_pattern = raw.get("period_pattern")
+    if period_pattern is not None:
+        try:
+            compiled = re.compile(period_pattern)
+        except re.error as exc:
+            raise _fail(path, "period_pattern", f"not a valid regular expression: {exc}") from exc
+        if "year" not in compiled.groupindex:
+            raise _fail(path, "period_pattern", "needs a named group (?P<year>...) and optionally (?P<month>...)")
+
     known = {
         "code", "name", "files", "format", "columns", "encoding", "delimiter", "quotechar", "sheet",
         "skip_rows", "skip_footer", "decimal", "thousands", "date_format", "amount_basis", "vat",
-        "credit_notes", "default_country",
+        "credit_notes", "default_country", "currency", "line_identity", "period_pattern",
     }
     extra = {k: v for k, v in raw.items() if k not in known}
     if extra:
@@ -157,7 +194,10 @@ def load_anchor_config(path: str | os.PathLike) -> AnchorConfig:
         skip_footer=int(raw.get("skip_footer", 0) or 0),
         decimal=str(raw.get("decimal", ".")),
         thousands=raw.get("thousands"),
-        date_format=str(raw.get("date_format", "%Y-%m-%d")),
+        date_formats=date_formats,
+        currency=str(raw.get("currency", "EUR")).upper(),
+        line_identity=identity,
+        period_pattern=period_pattern,
         amount_basis=amount_basis,
         vat=vat,
         credit_sign=None if indicator else "negative",

@@ -25,8 +25,10 @@ def _nl_postcodes_valid(df: pd.DataFrame) -> pd.Series:
     return ~(is_nl & has) | df["supplier_postcode"].astype(str).str.match(NL_POSTCODE_RE)
 
 
-def invoice_lines_schema(earliest: dt.date = dt.date(2000, 1, 1)) -> pa.DataFrameSchema:
-    """One anchor's accepted invoice lines as stored in ``raw.invoice_lines__<anchor>``."""
+def invoice_lines_schema(line_identity: tuple[str, ...] = ("invoice_id", "invoice_line"),
+                         earliest: dt.date = dt.date(2000, 1, 1)) -> pa.DataFrameSchema:
+    """One anchor's accepted invoice lines as stored in ``raw.invoice_lines__<anchor>``; no two lines
+    share the anchor's ``line_identity``."""
     latest = dt.date.today() + dt.timedelta(days=366)
     text = dict(dtype=object, nullable=True)
     return pa.DataFrameSchema(
@@ -56,7 +58,7 @@ def invoice_lines_schema(earliest: dt.date = dt.date(2000, 1, 1)) -> pa.DataFram
             pa.Check(lambda df: df["supplier_ref"].notna() | df["supplier_name"].notna(),
                      error="supplier_ref and supplier_name both empty"),
         ],
-        unique=["invoice_id", "invoice_line"],
+        unique=list(line_identity),
         report_duplicates="all",
         strict=False,
     )

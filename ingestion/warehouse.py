@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingestion.exports import CanonicalResult
+from ingestion.deliveries import DELIVERY_COLUMNS
+from ingestion.exports import AnchorLoad
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
 
@@ -25,13 +26,21 @@ REFERENCE_TABLES = {
 
 _REJECTED_DDL = """
 create table if not exists raw.rejected_rows (
-    anchor_code varchar, source_file varchar, source_row integer, field varchar, value varchar,
-    reason varchar, amount_eur decimal(18,2)
+    anchor_code varchar, source_file varchar, source_row integer, field varchar, "column" varchar,
+    value varchar, reason_code varchar, reason varchar, amount_eur decimal(18,2)
 )"""
 _ISSUES_DDL = """
 create table if not exists raw.field_issues (
-    anchor_code varchar, source_file varchar, source_row integer, field varchar, value varchar,
-    reason varchar
+    anchor_code varchar, source_file varchar, source_row integer, field varchar, "column" varchar,
+    value varchar, reason_code varchar, reason varchar
+)"""
+_DELIVERIES_DDL = """
+create table if not exists raw.deliveries (
+    anchor_code varchar, source_file varchar, sha256 varchar, size_bytes bigint, modified_at timestamp,
+    declared_period varchar, status varchar, duplicate_of varchar, superseded_by varchar, reason varchar,
+    rows_read bigint, rows_loaded bigint, rows_rejected bigint, rows_superseded bigint,
+    euros_read decimal(18,2), euros_loaded decimal(18,2), euros_rejected decimal(18,2),
+    euros_superseded decimal(18,2), processed_at timestamp
 )"""
 
 
@@ -46,14 +55,22 @@ def invoice_table(anchor_code: str) -> str:
     return f"raw.invoice_lines__{anchor_code}"
 
 
-def write_anchor(con: duckdb.DuckDBPyConnection, anchor_code: str, result: CanonicalResult) -> None:
-    """Replace one anchor's accepted lines, rejected rows and field issues, in one transaction."""
+def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema if not exists raw")
     con.execute(_REJECTED_DDL)
     con.execute(_ISSUES_DDL)
+    con.execute(_DELIVERIES_DDL)
+
+
+def write_anchor(con: duckdb.DuckDBPyConnection, anchor_code: str, load: AnchorLoad) -> None:
+    """Replace one anchor's accepted lines, rejected rows, field issues and delivery log, in one
+    transaction."""
+    ensure_raw_tables(con)
+    result = load.result
     accepted = result.accepted
     rejected = result.rejected.astype({"amount_cents": "Int64"})
     issues = result.field_issues
+    deliveries = pd.DataFrame([d.as_record() for d in load.deliveries], columns=DELIVERY_COLUMNS)
     con.execute("begin transaction")
     try:
         con.register("accepted_df", accepted)
@@ -63,38 +80,53 @@ def write_anchor(con: duckdb.DuckDBPyConnection, anchor_code: str, result: Canon
                 anchor_code::varchar as anchor_code, anchor_name::varchar as anchor_name,
                 source_file::varchar as source_file, source_row::integer as source_row,
                 invoice_id::varchar as invoice_id, invoice_line::integer as invoice_line,
-                invoice_date::date as invoice_date,
+                invoice_date::date as invoice_date, booking_period::varchar as booking_period,
                 supplier_ref::varchar as supplier_ref, supplier_name::varchar as supplier_name,
                 kvk_number::varchar as kvk_number, vestigingsnummer::varchar as vestigingsnummer,
+                vat_number::varchar as vat_number, iban::varchar as iban,
                 supplier_street::varchar as supplier_street,
                 supplier_house_number::varchar as supplier_house_number,
                 supplier_postcode::varchar as supplier_postcode, supplier_city::varchar as supplier_city,
                 supplier_country::varchar as supplier_country,
                 (amount_excl_vat_cents::decimal(18,0) * 0.01)::decimal(18,2) as amount_excl_vat,
                 (vat_amount_cents::decimal(18,0) * 0.01)::decimal(18,2) as vat_amount,
+                currency::varchar as currency,
                 ledger_account::varchar as ledger_account, cost_centre::varchar as cost_centre,
-                category::varchar as category, description::varchar as description
+                category::varchar as category, cpv_code::varchar as cpv_code,
+                description::varchar as description
             from accepted_df
         """)
         con.unregister("accepted_df")
-        con.execute("delete from raw.rejected_rows where anchor_code = ?", [anchor_code])
+        for table in ("rejected_rows", "field_issues", "deliveries"):
+            con.execute(f"delete from raw.{table} where anchor_code = ?", [anchor_code])
         if len(rejected):
             con.register("rejected_df", rejected)
             con.execute("""
                 insert into raw.rejected_rows
-                select anchor_code, source_file, source_row, field, value::varchar, reason,
+                select anchor_code, source_file, source_row, field, "column", value::varchar, reason_code, reason,
                        (amount_cents::decimal(18,0) * 0.01)::decimal(18,2)
                 from rejected_df
             """)
             con.unregister("rejected_df")
-        con.execute("delete from raw.field_issues where anchor_code = ?", [anchor_code])
         if len(issues):
             con.register("issues_df", issues)
             con.execute("""
                 insert into raw.field_issues
-                select anchor_code, source_file, source_row, field, value::varchar, reason from issues_df
+                select anchor_code, source_file, source_row, field, "column", value::varchar, reason_code, reason
+                from issues_df
             """)
             con.unregister("issues_df")
+        con.register("deliveries_df", deliveries)
+        con.execute("""
+            insert into raw.deliveries
+            select anchor_code, source_file, sha256, size_bytes::bigint, modified_at::timestamp,
+                   declared_period::varchar, status, duplicate_of::varchar, superseded_by::varchar,
+                   reason::varchar, rows_read::bigint, rows_loaded::bigint, rows_rejected::bigint,
+                   rows_superseded::bigint, euros_read::decimal(18,2), euros_loaded::decimal(18,2),
+                   euros_rejected::decimal(18,2), euros_superseded::decimal(18,2), current_timestamp::timestamp
+            from deliveries_df
+        """)
+        con.unregister("deliveries_df")
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -9,6 +9,7 @@ from orchestration.assets.kvk import kvk_establishments, kvk_landing_spec
 from orchestration.assets.reference import reference_assets
 from orchestration.jobs import monthly_refresh_schedule, refresh_all_job
 from orchestration.resources import CwbPaths, dbt_resource
+from orchestration.sensors import landing_sensor
 
 defs = Definitions(
     assets=[
@@ -23,6 +24,7 @@ defs = Definitions(
     ],
     jobs=[refresh_all_job],
     schedules=[monthly_refresh_schedule],
+    sensors=[landing_sensor],
     resources={"paths": CwbPaths(), "dbt": dbt_resource()},
     # Every step writes the one DuckDB file, so steps run one at a time anyway (pool "duckdb"): running
     # them in the run's own process saves a ~10 s interpreter start per step.

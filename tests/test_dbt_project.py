@@ -19,6 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingestion.warehouse import ensure_raw_tables
+
 REPO = Path(__file__).resolve().parents[1]
 DBT_PROJECT = REPO / "dbt_project"
 REFERENCE_TABLES = ("nl_pc4_gemeente", "amsterdam_pc4_stadsdeel", "sbi2008", "sbi2025")
@@ -41,6 +43,17 @@ KVK_COLUMNS = """
     sbi_hoofdactiviteit VARCHAR, sbi_nevenactiviteiten VARCHAR, totaal_werkzame_personen INTEGER,
     registratie_datum_aanvang DATE, peildatum DATE
 """
+
+# raw.deliveries contract (docs/architecture.md), in order; test_raw_deliveries_follows_the_contract
+# checks it against the contract table itself.
+DELIVERY_COLUMNS = [
+    ("anchor_code", "VARCHAR"), ("source_file", "VARCHAR"), ("sha256", "VARCHAR"), ("size_bytes", "BIGINT"),
+    ("modified_at", "TIMESTAMP"), ("declared_period", "VARCHAR"), ("status", "VARCHAR"),
+    ("duplicate_of", "VARCHAR"), ("superseded_by", "VARCHAR"), ("reason", "VARCHAR"),
+    ("rows_read", "BIGINT"), ("rows_loaded", "BIGINT"), ("rows_rejected", "BIGINT"), ("rows_superseded", "BIGINT"),
+    ("euros_read", "DECIMAL(18,2)"), ("euros_loaded", "DECIMAL(18,2)"), ("euros_rejected", "DECIMAL(18,2)"),
+    ("euros_superseded", "DECIMAL(18,2)"), ("processed_at", "TIMESTAMP"),
+]
 
 # kvk_nummer, vestigingsnummer, hoofdvestiging, rechtsvorm, postcode, plaats, sbi, peildatum
 KVK_ROWS = [
@@ -98,6 +111,42 @@ EXPECTED_SPEND = {
 }
 ANCHOR_YEAR_TOTALS = {("hva", 2024): Decimal("4300.00"), ("hva", 2025): Decimal("300.00"),
                       ("olvg", 2024): Decimal("2250.00")}
+# anchor, source_file, source_row, field, value, amount_eur: rows quarantined by the ingestion.
+REJECTED_ROWS = [
+    ("hva", "landing/hva/export.csv", 11, "invoice_date", "31-02-2024", "75.00"),
+    ("hva", "landing/hva/export.csv", 12, "amount", "twaalf", None),
+    ("olvg", "landing/olvg/export.csv", 7, "description", "vrije tekst met een naam", "20.00"),
+    ("olvg", "landing/olvg/export.csv", 8, "supplier_name", "J. Jansen", "30.00"),
+]
+
+# The delivery log: both exports loaded; a copy of the hva export under another name (duplicate); an
+# earlier olvg export of the same period that the current one replaced (superseded); a file that
+# could not be read (rejected). Worked out by hand from INVOICE_ROWS and REJECTED_ROWS:
+#   hva export: 9 lines (1000 + 500 + 2000 + 300 + 200 + 400 - 100 + 250 + 50 = 4600.00) loaded,
+#   2 rejected (75.00 and an amount that could not be parsed), so 11 rows and 4675.00 euros read.
+#   olvg export: 5 lines (700 + 300 + 100 + 1000 + 150 = 2250.00) loaded, 2 rejected (20.00 + 30.00),
+#   so 7 rows and 2300.00 euros read.
+HVA, OLVG = "landing/hva/export.csv", "landing/olvg/export.csv"
+# source_file, anchor, period, status, duplicate_of, superseded_by, reason, rows r/l/rej/sup, euros r/l/rej/sup
+DELIVERY_ROWS = [
+    (HVA, "hva", "2024", "loaded", None, None, None, (11, 9, 2, 0), ("4675.00", "4600.00", "75.00", "0.00")),
+    ("landing/hva/export_kopie.csv", "hva", "2024", "duplicate", HVA, None, None, (None,) * 4, (None,) * 4),
+    ("landing/olvg/export_v1.csv", "olvg", "2024", "superseded", None, OLVG, None, (3, 0, 0, 3),
+     ("900.00", "0.00", "0.00", "900.00")),
+    (OLVG, "olvg", "2024", "loaded", None, None, None, (7, 5, 2, 0), ("2300.00", "2250.00", "50.00", "0.00")),
+    ("landing/olvg/leeg.csv", "olvg", None, "rejected", None, None,
+     "landing/olvg/leeg.csv: required column(s) missing: Factuurnummer, Datum, Bedrag", (None,) * 4, (None,) * 4),
+]
+# source_file -> (status, rows_rejected_in_table, euros_rejected_in_table, rows_loaded_in_warehouse,
+#                 euros_loaded_in_warehouse, reconciles), worked out by hand from the rows above.
+EXPECTED_RECONCILIATION = {
+    HVA: ("loaded", 2, Decimal("75.00"), 9, Decimal("4600.00"), True),
+    "landing/hva/export_kopie.csv": ("duplicate", 0, Decimal("0.00"), 0, Decimal("0.00"), True),
+    "landing/olvg/export_v1.csv": ("superseded", 0, Decimal("0.00"), 0, Decimal("0.00"), True),
+    OLVG: ("loaded", 2, Decimal("50.00"), 5, Decimal("2250.00"), True),
+    "landing/olvg/leeg.csv": ("rejected", 0, Decimal("0.00"), 0, Decimal("0.00"), True),
+}
+
 TIER_LABELS = {"nieuw_west": ("Nieuw-West", 1), "rest_of_amsterdam": ("Rest van Amsterdam", 2),
                "rest_of_mra": ("Rest van de MRA", 3), "rest_of_netherlands": ("Rest van Nederland", 4),
                "abroad": ("Buitenland", 5), "unknown": ("Onbekend", 6)}
@@ -153,10 +202,26 @@ def build_warehouse(path: Path) -> None:
             "create view raw.invoice_lines as "
             + " union all by name ".join(f"select * from raw.invoice_lines__{a}" for a in ANCHOR_NAMES)
         )
-        con.execute(
-            "create table raw.rejected_rows (anchor_code VARCHAR, source_file VARCHAR, source_row INTEGER, "
-            "field VARCHAR, value VARCHAR, reason VARCHAR, amount_eur DECIMAL(18,2))"
-        )
+        ensure_raw_tables(con)  # the quarantine as the ingestion layer creates it
+        for anchor, source_file, source_row, field, value, amount in REJECTED_ROWS:
+            con.execute(
+                "insert into raw.rejected_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [anchor, source_file, source_row, field, field.title(), value, f"{field}_invalid",
+                 f"{field}: not usable", None if amount is None else Decimal(amount)],
+            )
+
+        con.execute("drop table raw.deliveries")  # created here from the contract, checked below
+        con.execute("create table raw.deliveries ("
+                    + ", ".join(f"{name} {type_}" for name, type_ in DELIVERY_COLUMNS) + ")")
+        for position, (source_file, anchor, period, status, duplicate_of, superseded_by, reason, rows, euros) \
+                in enumerate(DELIVERY_ROWS):
+            con.execute(
+                "insert into raw.deliveries values (?, ?, ?, 1024, TIMESTAMP '2025-01-02 10:00:00' + to_minutes(?), "
+                "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, TIMESTAMP '2025-01-03 06:00:00')",
+                [anchor, source_file, "ab" * 32 if status == "duplicate" or source_file == HVA else f"{position:064d}",
+                 position, period, status, duplicate_of, superseded_by, reason, *rows,
+                 *(None if e is None else Decimal(e) for e in euros)],
+            )
 
         con.execute(f"create table raw.kvk_establishments ({KVK_COLUMNS})")
         for kvk, vestiging, hoofd, rechtsvorm, postcode, plaats, sbi, peildatum in KVK_ROWS:
@@ -207,9 +272,12 @@ def test_dbt_build_passes_every_node(built_warehouse):
     assert {"seed", "model", "test", "unit_test"} <= kinds
     for model in ("stg_anchors__invoice_lines", "stg_kvk__establishments", "stg_reference__pc4_gemeenten",
                   "stg_reference__amsterdam_pc4_stadsdelen", "stg_reference__sbi_codes", "int_pc4s_tiered",
-                  "int_invoice_lines_located", "fct_spend_by_tier", "fct_invoice_lines"):
+                  "int_invoice_lines_located", "fct_spend_by_tier", "fct_invoice_lines",
+                  "stg_anchors__deliveries", "stg_anchors__rejected_rows", "fct_delivery_reconciliation"):
         assert statuses.get(f"model.cwb.{model}") == "success", model
-    assert sum(uid.startswith("unit_test.") for uid in statuses) >= 3
+    assert sum(uid.startswith("unit_test.") for uid in statuses) >= 4
+    assert statuses.get("unit_test.cwb.fct_delivery_reconciliation."
+                        "fct_delivery_reconciliation_accounts_for_every_delivery") == "pass"
 
 
 def test_spend_by_tier_matches_hand_computed_figures(built_warehouse):
@@ -287,3 +355,80 @@ def test_seeds_land_in_reference_and_list_the_30_mra_gemeenten(built_warehouse):
     """)
     assert n_mra == n_known == 30
     assert query(warehouse, "select count(*) from reference.geography_tiers") == [(6,)]
+
+
+def contract_columns(table: str) -> list[tuple[str, str]]:
+    """(column, type) pairs of a table's contract in docs/architecture.md, from its Markdown table
+    (a row may name several columns, comma-separated, that share one type)."""
+    lines = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"### {table} "))
+    columns = []
+    for line in lines[start + 1:]:
+        if line.startswith("#"):
+            break
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("|") or cells[0] in ("column", "") or set(cells[0]) <= {"-"}:
+            continue
+        columns += [(name.strip(), cells[1].replace(" ", "")) for name in cells[0].split(",")]
+    return columns
+
+
+def test_raw_deliveries_follows_the_contract(built_warehouse):
+    warehouse, _, _ = built_warehouse
+    assert DELIVERY_COLUMNS == contract_columns("raw.deliveries")
+    stored = query(warehouse, """
+        select column_name, data_type from information_schema.columns
+        where table_schema = 'raw' and table_name = 'deliveries' order by ordinal_position
+    """)
+    assert stored == DELIVERY_COLUMNS
+    staged = query(warehouse, """
+        select column_name, data_type from information_schema.columns
+        where table_schema = 'staging' and table_name = 'stg_anchors__deliveries' order by ordinal_position
+    """)
+    assert staged == DELIVERY_COLUMNS
+
+
+def test_delivery_reconciliation_matches_hand_computed_figures(built_warehouse):
+    warehouse, _, _ = built_warehouse
+    rows = query(warehouse, """
+        select source_file, anchor_code, declared_period, status, duplicate_of, superseded_by, reason,
+               rows_read, rows_loaded, rows_rejected, rows_superseded,
+               euros_read, euros_loaded, euros_rejected, euros_superseded,
+               rows_rejected_in_table, euros_rejected_in_table,
+               rows_loaded_in_warehouse, euros_loaded_in_warehouse, reconciles
+        from marts.fct_delivery_reconciliation
+    """)
+    logged = {r[0]: r[1:15] for r in rows}
+    assert logged == {
+        source_file: (anchor, period, status, duplicate_of, superseded_by, reason, *counts,
+                      *(None if e is None else Decimal(e) for e in euros))
+        for source_file, anchor, period, status, duplicate_of, superseded_by, reason, counts, euros
+        in DELIVERY_ROWS
+    }
+    computed = {r[0]: (r[3], *r[15:]) for r in rows}
+    assert computed == EXPECTED_RECONCILIATION
+    # Every euro read is accounted for: loaded into the marts, quarantined, or superseded.
+    (read, loaded, rejected, superseded, in_marts), = query(warehouse, """
+        select sum(euros_read), sum(euros_loaded), sum(euros_rejected), sum(euros_superseded),
+               (select sum(spend_eur) from marts.fct_spend_by_tier)
+        from marts.fct_delivery_reconciliation
+    """)
+    assert (read, loaded, rejected, superseded) == (Decimal("7875.00"), Decimal("6850.00"), Decimal("125.00"),
+                                                    Decimal("900.00"))
+    assert loaded == in_marts
+
+
+def test_rejected_rows_carry_no_names_or_free_text(built_warehouse):
+    warehouse, _, _ = built_warehouse
+    got = {(r[0], r[1]): r[2:] for r in query(warehouse, """
+        select source_file, source_row, field, value, amount_eur from staging.stg_anchors__rejected_rows
+    """)}
+    assert got == {
+        (HVA, 11): ("invoice_date", "31-02-2024", Decimal("75.00")),
+        (HVA, 12): ("amount", "twaalf", None),
+        (OLVG, 7): ("description", None, Decimal("20.00")),
+        (OLVG, 8): ("supplier_name", None, Decimal("30.00")),
+    }
+    # The raw quarantine keeps the cells as delivered; only staging leaves them out.
+    raw_values = {r[0] for r in query(warehouse, "select value from raw.rejected_rows")}
+    assert {"J. Jansen", "vrije tekst met een naam"} <= raw_values

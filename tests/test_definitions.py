@@ -20,6 +20,9 @@ EXPECTED_ASSETS = {
     *(f"raw/invoice_lines__{a}" for a in ANCHORS),
     "raw/invoice_lines",
     "raw/kvk_establishments",
+    # The delivery log and the quarantine: written by the ingestion, read by the delivery reconciliation.
+    "raw/deliveries",
+    "raw/rejected_rows",
     "reference/nl_pc4_gemeente",
     "reference/amsterdam_pc4_stadsdeel",
     "reference/sbi2008",
@@ -27,6 +30,8 @@ EXPECTED_ASSETS = {
     "reference/mra_gemeenten",
     "reference/geography_tiers",
     "staging/stg_anchors__invoice_lines",
+    "staging/stg_anchors__deliveries",
+    "staging/stg_anchors__rejected_rows",
     "staging/stg_kvk__establishments",
     "staging/stg_reference__pc4_gemeenten",
     "staging/stg_reference__amsterdam_pc4_stadsdelen",
@@ -35,6 +40,7 @@ EXPECTED_ASSETS = {
     "intermediate/int_invoice_lines_located",
     "marts/fct_spend_by_tier",
     "marts/fct_invoice_lines",
+    "marts/fct_delivery_reconciliation",
     "dashboards/spend_dashboard",
 }
 

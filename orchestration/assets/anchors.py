@@ -6,6 +6,9 @@ check on the table as stored: a delivery that fails never reaches the marts.
 """
 
 
+from pathlib import Path
+
+import pandas as pd
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -16,13 +19,21 @@ from dagster import (
     MaterializeResult,
     MetadataValue,
     asset,
+    multi_asset,
 )
 
 from ingestion.config import AnchorConfig, load_anchor_configs
 from ingestion.exports import read_anchor
 from ingestion.schemas import invoice_lines_schema, validate
-from ingestion.warehouse import connect, invoice_table, read_back, union_invoice_lines, write_anchor
-from orchestration.project import DUCKDB_POOL
+from ingestion.warehouse import (
+    connect,
+    ensure_raw_tables,
+    invoice_table,
+    read_back,
+    union_invoice_lines,
+    write_anchor,
+)
+from orchestration.project import DUCKDB_POOL, PROJECT_ROOT
 from orchestration.resources import CwbPaths
 
 # Above this share of a delivery's rows rejected, the delivery is held back as a whole: something is
@@ -54,6 +65,9 @@ def markdown_table(df) -> str:
 
 def build_anchor_asset(cfg: AnchorConfig):
     check_name = "pandera_invoice_lines"
+    config_file = Path(cfg.config_file)
+    if config_file.is_relative_to(PROJECT_ROOT):
+        config_file = config_file.relative_to(PROJECT_ROOT)
 
     @asset(
         key=raw_invoice_key(cfg.code),
@@ -63,41 +77,49 @@ def build_anchor_asset(cfg: AnchorConfig):
         kinds={"duckdb", "python"},
         description=(
             f"{cfg.name}: accepted invoice lines from the files matching `{cfg.files}` in the landing "
-            f"folder, mapped onto the canonical contract (configuration: `ingestion/anchors/{cfg.code}.yaml`). "
+            f"folder, mapped onto the canonical contract (configuration: `{config_file}`). "
             "Rejected rows go to raw.rejected_rows with file, row, field and reason."
         ),
         check_specs=[AssetCheckSpec(
             check_name, asset=raw_invoice_key(cfg.code), blocking=True,
-            description="The stored table satisfies the invoice-line pandera schema, rows and euros "
-                        "reconcile (read = loaded + rejected), and at most 5 % of rows were rejected.",
+            description="The stored table satisfies the invoice-line pandera schema, every delivered file "
+                        "could be read, rows and euros reconcile per delivery (read = loaded + rejected + "
+                        "superseded), and at most 5 % of rows were rejected.",
         )],
-        metadata={"anchor_code": cfg.code, "config_file": f"ingestion/anchors/{cfg.code}.yaml"},
+        metadata={"anchor_code": cfg.code, "config_file": str(config_file)},
     )
     def _anchor_asset(context: AssetExecutionContext, paths: CwbPaths):
-        result, files = read_anchor(cfg, paths.landing_path())
+        load = read_anchor(cfg, paths.landing_path())
+        result = load.result
+        for d in load.deliveries:
+            log = context.log.error if d.status == "rejected" else context.log.info
+            log("%s: %s%s", d.source_file, d.status, f" ({d.reason})" if d.reason else "")
         context.log.info(
-            "%s: %d rows read from %d file(s), %d accepted, %d rejected, %d field issues",
-            cfg.code, result.rows_read, len(files), result.rows_accepted, result.rows_rejected,
-            len(result.field_issues),
+            "%s: %d rows read from %d active file(s), %d accepted, %d rejected, %d field issues",
+            cfg.code, result.rows_read, sum(d.status == "loaded" for d in load.deliveries), result.rows_accepted,
+            result.rows_rejected, len(result.field_issues),
         )
         table = invoice_table(cfg.code)
         with connect(paths.warehouse_path()) as con:
-            write_anchor(con, cfg.code, result)
+            write_anchor(con, cfg.code, load)
             stored = read_back(con, table)
             stored_rejected = con.execute(
                 "select count(*), coalesce(sum(amount_eur), 0) from raw.rejected_rows where anchor_code = ?",
                 [cfg.code],
             ).fetchone()
 
-        passed, failures = validate(stored, invoice_lines_schema())
+        passed, failures = validate(stored, invoice_lines_schema(cfg.line_identity))
         stored_cents = int(round(float(stored["amount_excl_vat"].sum()) * 100)) if len(stored) else 0
         rejected_cents = int(round(float(stored_rejected[1]) * 100))
-        rows_reconcile = result.rows_read == len(stored) + stored_rejected[0]
+        rows_reconcile = result.rows_read == len(stored) + stored_rejected[0] and all(
+            d.reconciles() for d in load.deliveries)
         euros_reconcile = result.cents_read == stored_cents + rejected_cents
-        reject_share = result.rows_rejected / result.rows_read if result.rows_read else 1.0
+        reject_share = result.rows_rejected / result.rows_read if result.rows_read else 0.0
         problems = list(failures)
+        for d in load.rejected_files:
+            problems.append({"check": "every delivered file can be read", "failure_case": d.reason})
         if not rows_reconcile:
-            problems.append({"check": "rows read = rows loaded + rows rejected",
+            problems.append({"check": "rows read = rows loaded + rows rejected (+ superseded)",
                              "failure_case": f"{result.rows_read} != {len(stored)} + {stored_rejected[0]}"})
         if not euros_reconcile:
             problems.append({"check": "euros read = euros loaded + euros rejected",
@@ -108,9 +130,16 @@ def build_anchor_asset(cfg: AnchorConfig):
         for problem in problems[:10]:
             context.log.error("%s failed the gate: %s", table, problem)
 
-        sample_rejects = result.rejected.head(5)[["source_file", "source_row", "field", "reason"]]
+        sample_rejects = result.rejected.head(5)[["source_file", "source_row", "column", "reason"]]
+        status_counts = {s: sum(d.status == s for d in load.deliveries)
+                         for s in ("loaded", "duplicate", "superseded", "rejected")}
         metadata = {
-            "files": MetadataValue.json(files),
+            "deliveries": MetadataValue.md(markdown_table(pd.DataFrame(
+                [{k: v for k, v in d.as_record().items()
+                  if k in ("source_file", "status", "declared_period", "rows_read", "rows_loaded", "rows_rejected",
+                           "rows_superseded", "euros_read", "euros_loaded", "euros_rejected", "euros_superseded")}
+                 for d in load.deliveries]))),
+            **{f"files_{k}": v for k, v in status_counts.items()},
             "rows_read": result.rows_read,
             "rows_loaded": len(stored),
             "rows_rejected": int(stored_rejected[0]),
@@ -132,6 +161,7 @@ def build_anchor_asset(cfg: AnchorConfig):
                     "rows_reconcile": rows_reconcile,
                     "euros_reconcile": euros_reconcile,
                     "rejected_row_share": round(reject_share, 4),
+                    "rejected_files": len(load.rejected_files),
                 },
             )],
         )
@@ -139,30 +169,57 @@ def build_anchor_asset(cfg: AnchorConfig):
     return _anchor_asset
 
 
-def build_union_asset(configs: list[AnchorConfig]):
-    codes = [c.code for c in configs]
+INVOICE_LINES_KEY = AssetKey(["raw", "invoice_lines"])
+DELIVERIES_KEY = AssetKey(["raw", "deliveries"])
+REJECTED_ROWS_KEY = AssetKey(["raw", "rejected_rows"])
 
-    @asset(
-        key=AssetKey(["raw", "invoice_lines"]),
-        deps=[raw_invoice_key(c) for c in codes],
-        group_name="raw",
+
+def build_union_asset(configs: list[AnchorConfig]):
+    """The all-anchor raw tables dbt reads: the invoice-line view, the delivery log and the quarantine.
+    Each anchor's asset writes its own share of the log and the quarantine; this asset publishes them
+    once every anchor is in, so the lineage shows them as what they are: fed by every anchor."""
+    codes = [c.code for c in configs]
+    deps = [raw_invoice_key(c) for c in codes]
+
+    @multi_asset(
+        specs=[
+            AssetSpec(INVOICE_LINES_KEY, deps=deps, group_name="raw", kinds={"duckdb"},
+                      description="View over every anchor's accepted invoice lines (UNION ALL BY NAME): the "
+                                  "one source the dbt staging layer reads."),
+            AssetSpec(DELIVERIES_KEY, deps=deps, group_name="raw", kinds={"duckdb"},
+                      description="The delivery log: one row per delivered file (content hash, declared "
+                                  "period, loaded / duplicate / superseded / rejected, rows and euros)."),
+            AssetSpec(REJECTED_ROWS_KEY, deps=deps, group_name="raw", kinds={"duckdb"},
+                      description="Quarantine: every rejected source row with file, row, field, column and "
+                                  "reason, and its euros when they could be read."),
+        ],
         pool=DUCKDB_POOL,
-        kinds={"duckdb"},
-        description="View over every anchor's accepted invoice lines (UNION ALL BY NAME): the one "
-                    "source the dbt staging layer reads.",
+        name="raw_all_anchors",
     )
-    def invoice_lines(context: AssetExecutionContext, paths: CwbPaths) -> MaterializeResult:
+    def raw_all_anchors(context: AssetExecutionContext, paths: CwbPaths):
         with connect(paths.warehouse_path()) as con:
+            ensure_raw_tables(con)
             union_invoice_lines(con, codes)
             rows = con.execute(
                 "select anchor_code, count(*), sum(amount_excl_vat) from raw.invoice_lines group by 1 order by 1"
             ).fetchall()
-        return MaterializeResult(metadata={
+            deliveries = con.execute(
+                "select status, count(*) from raw.deliveries group by 1 order by 1").fetchall()
+            rejected = con.execute(
+                "select count(*), coalesce(sum(amount_eur), 0) from raw.rejected_rows").fetchone()
+        yield MaterializeResult(asset_key=INVOICE_LINES_KEY, metadata={
             "dagster/row_count": sum(r[1] for r in rows),
             "per_anchor": MetadataValue.json({r[0]: {"rows": r[1], "euros": float(r[2])} for r in rows}),
         })
+        yield MaterializeResult(asset_key=DELIVERIES_KEY, metadata={
+            "dagster/row_count": sum(r[1] for r in deliveries),
+            "per_status": MetadataValue.json(dict(deliveries)),
+        })
+        yield MaterializeResult(asset_key=REJECTED_ROWS_KEY, metadata={
+            "dagster/row_count": rejected[0], "euros_rejected": float(rejected[1]),
+        })
 
-    return invoice_lines
+    return raw_all_anchors
 
 
 anchor_configs = load_anchor_configs()

@@ -84,6 +84,7 @@ class CanonicalResult:
     cents_read: int  # sum over all rows whose amount could be parsed
     rows_by_file: dict[str, int] = field(default_factory=dict)
     cents_by_file: dict[str, int] = field(default_factory=dict)
+    accepted_anchor: str = ""  # the anchor code, for the rejected-rows and field-issue tables
 
     @property
     def rejected(self) -> pd.DataFrame:
@@ -122,8 +123,6 @@ class CanonicalResult:
             "reason_code": iss["code"].to_numpy(),
             "reason": [render(c, "en", **p) for c, p in zip(iss["code"], iss["params"], strict=True)],
         })
-
-    accepted_anchor: str = ""
 
     @property
     def rows_accepted(self) -> int:

@@ -286,7 +286,7 @@ def big_register(base: pd.DataFrame, ref: syn.Reference, n_total: int, rng: np.r
         p["kvk_nummer"] = new_kvk[org_first[:k]]
         rs = syn._rsin(rng, n_org)
         p["rsin"] = np.where(p["rsin"] != "", rs[org_first[:k]], "")
-        p["vestigingsnummer"] = [f"{copy:03d}{v:09d}" for v in rng.integers(0, 1_000_000_000, k)]
+        p["vestigingsnummer"] = [f"{copy:03d}{v:09d}" for v in syn._unique_ints(rng, 0, 1_000_000_000, k).tolist()]
         # new postcodes/places
         pick = rng.choice(len(pool), size=k, p=w)
         letters = np.array(list("ABCDEGHJKLMNPRTVWXZ"))

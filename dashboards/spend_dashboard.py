@@ -42,8 +42,30 @@ MART_COLUMNS = [
     "spend_eur",
     "n_lines",
     "share",
+    "placement_basis",
 ]
 REQUIRED_COLUMNS = ["anchor_code", "anchor_name", "year", "tier", "spend_eur"]
+
+# Which address decides where a supplier "is" (column ``placement_basis``, one value per build). A warehouse
+# built before the column existed placed suppliers by the delivering establishment.
+PLACEMENT_BASES = ["cles", "establishment", "head_office"]
+LEGACY_PLACEMENT_BASIS = "establishment"
+PLACEMENT_BASIS_NL = {
+    "cles": "Een leverancier telt als lokaal als de organisatie in het gebied gevestigd is of er een "
+    "vestiging heeft (CLES-regel: 'based or branched').",
+    "establishment": "De vestiging die levert en factureert bepaalt waar het geld landt.",
+    "head_office": "De hoofdvestiging van de leverancier bepaalt waar het geld landt.",
+}
+# Extra explanation per basis for the Toelichting.
+PLACEMENT_BASIS_DETAIL_NL = {
+    "cles": "Heeft een organisatie meer vestigingen, dan bepaalt de meest lokale vestiging de ring. Een "
+    "landelijke organisatie met een vestiging in Nieuw-West telt dus als Nieuw-West, ook als de levering "
+    "van een andere vestiging komt.",
+    "establishment": "Heeft een organisatie meer vestigingen, dan telt alleen het adres van de vestiging "
+    "die de levering factureert.",
+    "head_office": "Heeft een organisatie meer vestigingen, dan telt alleen het adres van de "
+    "hoofdvestiging, ook als de levering van een andere vestiging komt.",
+}
 
 # Contract order (docs/architecture.md); anchors added later follow alphabetically.
 ANCHOR_ORDER = ["gemeente_amsterdam", "hva", "olvg", "de_alliantie", "stwt", "pantar"]
@@ -147,8 +169,13 @@ def year_label(year: int, baseline_year: int | None, html_break: bool = False) -
 
 # ------------------------------------------------------------------------------------------------ loading
 def query_spend_by_tier(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Read the mart through an existing DuckDB connection (for callers that already hold one)."""
-    cols = ", ".join(f"\"{c}\"" for c in MART_COLUMNS)
+    """Read the mart through an existing DuckDB connection (for callers that already hold one).
+
+    Only contract columns that exist are selected: a warehouse built before ``placement_basis`` existed
+    is read as ``placement_basis = 'establishment'`` (see ``_normalise``).
+    """
+    present = {d[0] for d in con.execute(f"select * from {MART} limit 0").description}
+    cols = ", ".join(f"\"{c}\"" for c in MART_COLUMNS if c in present)
     df = con.execute(f"select {cols} from {MART} order by anchor_code, year, tier_order").df()
     return _normalise(df)
 
@@ -178,7 +205,25 @@ def _normalise(df: pd.DataFrame) -> pd.DataFrame:
     out["spend_eur"] = out["spend_eur"].astype(float)  # DECIMAL(18,2) arrives as Python Decimals
     out["tier_order"] = out["tier"].map({t: i + 1 for i, t in enumerate(TIERS)})
     out["tier_label_nl"] = out["tier"].map(TIER_LABELS_NL)
+    if "placement_basis" not in out.columns:
+        out["placement_basis"] = LEGACY_PLACEMENT_BASIS
+    if out["placement_basis"].isna().any():
+        raise ValueError("placement_basis is empty on some rows of the spend-by-tier data")
+    out["placement_basis"] = out["placement_basis"].astype(str)
+    bases = sorted(set(out["placement_basis"]))
+    unknown_bases = [b for b in bases if b not in PLACEMENT_BASES]
+    if unknown_bases:
+        raise ValueError(f"unknown placement_basis value(s): {', '.join(unknown_bases)}")
+    if len(bases) > 1:
+        # Figures placed on different bases are not comparable and must not be shown as one.
+        raise ValueError(f"spend-by-tier data mixes placement bases: {', '.join(bases)}")
     return out.reset_index(drop=True)
+
+
+def placement_basis(df: pd.DataFrame) -> str:
+    """The one ``placement_basis`` of the figures ('establishment' for data without the column, or none)."""
+    df = _normalise(df)
+    return str(df["placement_basis"].iloc[0]) if len(df) else LEGACY_PLACEMENT_BASIS
 
 
 # ---------------------------------------------------------------------------------------------- summaries
@@ -430,6 +475,7 @@ h1 { font-size: 1.9rem; line-height: 1.25; margin: 0 0 6px; }
 h2 { font-size: 1.35rem; margin: 36px 0 8px; }
 p { margin: 0 0 10px; max-width: 78ch; }
 .meta { color: var(--grijs); font-size: 0.95rem; margin: 0; }
+.grondslag { margin-top: 4px; }
 .lead { font-size: 1.1rem; }
 .synthetisch { border: 3px solid #B25E00; background: #FFF4E0; padding: 12px 16px; margin: 0 0 20px;
   font-size: 1.05rem; }
@@ -523,12 +569,16 @@ verrekend met de facturen (gesaldeerd). Het jaar is het jaar van de factuurdatum
 <li><strong>Aandeel</strong>: de uitgaven bij leveranciers in een ring, gedeeld door alle inkoopuitgaven
 van de organisatie in dat jaar. Het eerste jaar ({baseline}) is de <strong>nulmeting</strong>: het
 vertrekpunt waarmee latere jaren worden vergeleken.</li>
-<li><strong>Waar een leverancier zit</strong> bepalen we met de eerste regel die past:
+<li><strong>Grondslag: wanneer telt een leverancier als lokaal?</strong> {basis_sentence}
+{basis_detail}</li>
+<li><strong>Waar een leverancier zit</strong> bepalen we zo:
 <ol>
-<li>het vestigingsnummer staat in het KvK Handelsregister: de postcode van die vestiging;</li>
-<li>het KvK-nummer staat erin: de vestiging op het factuuradres, en anders de hoofdvestiging;</li>
-<li>de leverancier is gevestigd in het buitenland: <em>Buitenland</em>;</li>
-<li>anders de Nederlandse postcode op de factuur.</li>
+<li>eerst koppelen we de leverancier aan een vestiging in het KvK Handelsregister, op vestigingsnummer,
+KvK-nummer, btw-nummer, IBAN of naam en adres. Twijfelachtige koppelingen worden door analisten
+beoordeeld;</li>
+<li>daarna bepaalt de grondslag hierboven welk adres telt;</li>
+<li>een leverancier die in het buitenland gevestigd is, telt als <em>Buitenland</em>;</li>
+<li>lukt de koppeling niet, dan telt de Nederlandse postcode op de factuur.</li>
 </ol>
 Lukt geen van deze (of is de postcode onbekend), dan staat de uitgave bij <em>Onbekend</em>.</li>
 <li><strong>Postcodegebieden</strong> (de vier cijfers van de postcode) die over meer dan één stadsdeel
@@ -550,9 +600,14 @@ def render_dashboard(
     """Write the dashboard as one self-contained HTML file and return its path.
 
     ``df`` has the columns of ``marts.fct_spend_by_tier`` (see ``load_spend_by_tier``);
-    ``synthetic=True`` shows the notice "Let op: synthetische voorbeelddata".
+    ``synthetic=True`` shows the notice "Let op: synthetische voorbeelddata". The figures' placement basis
+    (``placement_basis``) is named under the title and in the Toelichting; data mixing bases is refused
+    with a ValueError.
     """
     df = _normalise(df)
+    basis = placement_basis(df)
+    basis_sentence = html.escape(PLACEMENT_BASIS_NL[basis], quote=False)
+    basis_detail = html.escape(PLACEMENT_BASIS_DETAIL_NL[basis], quote=False)
     if generated_at is None:
         generated_at = datetime.now(ZoneInfo("Europe/Amsterdam"))
     summary = summarise(df)
@@ -587,6 +642,7 @@ def render_dashboard(
 <h1>{html.escape(TITLE)}</h1>
 <p class="meta">Inkoopuitgaven van {n_anchors} ankerorganisaties, {period}.
 Gegenereerd op {format_datetime_nl(generated_at)}.</p>
+<p class="meta grondslag" id="grondslag" data-placement-basis="{basis}">Grondslag: {basis_sentence}</p>
 </header>
 {notice}
 <p class="lead">Hoeveel van het geld dat grote Amsterdamse organisaties uitgeven aan inkoop komt terecht bij
@@ -623,7 +679,7 @@ stellen is.</figcaption>
 <section aria-labelledby="kop-toelichting">
 <h2 id="kop-toelichting">Toelichting</h2>
 <div class="toelichting" id="toelichting">
-{EXPLANATION.format(baseline=baseline or "–")}
+{EXPLANATION.format(baseline=baseline or "–", basis_sentence=basis_sentence, basis_detail=basis_detail)}
 </div>
 </section>
 <footer>Community Wealth Building Nieuw-West. Bron: crediteurenadministraties van de ankerorganisaties en het

@@ -2,7 +2,7 @@
 
 Plain Python (pandas, numpy, DuckDB, rapidfuzz); no Dagster, no dbt. Entry points:
 
-    reg = prepare_register(kvk_establishments_df)        # once per KvK extract (1M rows: ~30 s)
+    reg = prepare_register(kvk_establishments_df)        # once per KvK extract (1M rows: ~20 s on 2 cores)
     out = resolve(suppliers_df, reg, overrides_df)      # one row per input supplier
 
 The cascade (first step that applies wins; every row records ``method`` and ``confidence``):
@@ -56,12 +56,21 @@ A name/address match is auto-accepted when its confidence >= ``AUTO_ACCEPT`` (0.
 ``AUTO_MIN_NAME`` (85) and the next *other* establishment scores at least ``AMBIGUITY_MARGIN`` (0.05)
 lower. Below that, a best candidate with confidence >= ``REVIEW_FLOOR`` (0.55) and name score >= 60 goes
 to review with its top 3 candidates and why; anything weaker is unresolved (method ``none``). Chain
-branches with the same name in one place and no street to tell them apart fall under the margin rule
-and go to review. The figures were chosen on the labelled benchmark (``benchmarks/resolution_benchmark.py``,
-tuning seed 1, reported on seed 2; 2,400 records against a 24k-establishment register): at 0.85 the
-name_address step auto-accepts with precision 0.998 and overall auto-accepted precision 0.998, recall
-0.962; lowering to 0.80 gains ~1 point of recall for a precision of ~0.99 on the name step, raising it
-to 0.90 loses ~4 points of recall with no precision gain. See ``benchmarks/README.md`` for the table.
+branches with the same name in one place and no street to tell them apart go to review: with the place
+only, confidence is at most 0.65 + 0.35 * 0.4 = 0.79; branches sharing a PC6 without house numbers tie
+and fail the margin rule.
+
+Benchmark figures (``benchmarks/resolution_benchmark.py``: 2,400 labelled records against a synthetic
+register of ~24k establishments; seed 1 used for the sweep, seed 2 for the reported table). At 0.85 / 85:
+overall auto-accepted precision 0.9996, recall 0.978 (seed 1) and 0.9996 / 0.977 (seed 2); name_address
+alone precision 1.000, recall 0.965; review share 1.9 %. The sweep over (AUTO_ACCEPT, AUTO_MIN_NAME) on
+seed 1: 0.90/85 -> name_address recall 0.960; 0.80/80 -> 0.967; 0.75/80 -> 0.980; 0.70/70 -> 0.986;
+0.60/60 -> 0.990, with name_address precision 1.000 at every point. So the synthetic set does not find
+the precision edge: it lacks hard negatives (unrelated firms with similar names at one business-centre
+address, renamed firms, look-alike sole traders in one street). 0.85 is therefore a deliberately
+conservative setting, not a fitted optimum: it costs ~2 points of recall on this set (a ~1 % larger
+review queue) and leaves headroom for the harder real data. Re-tune on a labelled sample of real
+review decisions once the overrides file has a few hundred entries.
 
 Why rapidfuzz with blocking and not splink
 ------------------------------------------
@@ -156,13 +165,19 @@ class PreparedRegister:
     name_row: np.ndarray      # row of each normalised name, sorted
     name_str: np.ndarray      # normalised names (object)
     name_start: np.ndarray    # offsets into name_row per row (len n_rows + 1)
-    vest_index: pd.Index
+    vest_index: pd.Index      # unique vestigingsnummers
+    vest_rows: np.ndarray     # their rows
     by_kvk: pd.DataFrame      # kvk, row
     by_rsin: pd.DataFrame     # rsin, row
 
     @property
     def n_rows(self) -> int:
         return len(self.vest)
+
+    def rows_of_vest(self, values) -> np.ndarray:
+        """Register row of each vestigingsnummer (-1 if absent; the first row if the extract repeats one)."""
+        pos = self.vest_index.get_indexer(np.asarray(values, dtype=object))
+        return np.where(pos >= 0, self.vest_rows[np.maximum(pos, 0)], -1) if len(pos) else pos
 
 
 def _text_col(df: pd.DataFrame, col: str) -> pd.Series:
@@ -231,13 +246,15 @@ def prepare_register(register: pd.DataFrame) -> PreparedRegister:
     by_kvk = pd.DataFrame({"kvk": kvk, "row": reg["row_id"].to_numpy()}).dropna()
     by_rsin = pd.DataFrame({"rsin": reg["rsin"].to_numpy(object), "row": reg["row_id"].to_numpy()}).dropna()
     con.unregister("reg_in")
+    first_vest = ~pd.Index(reg["vest"].to_numpy(object)).duplicated()
     return PreparedRegister(
         con=con, vest=reg["vest"].to_numpy(object), kvk=kvk, display=r["display"].to_numpy(object),
         postcode=r["pc6"].to_numpy(object), pc4=r["pc4"].to_numpy(object),
         city=r["city"].to_numpy(object), street=r["street"].to_numpy(object),
         house=r["house"].to_numpy(np.int64), is_head=r["is_head"].fillna(False).to_numpy(bool),
         name_row=name_row, name_str=nm["name"].to_numpy(object), name_start=name_start,
-        vest_index=pd.Index(reg["vest"].to_numpy(object)), by_kvk=by_kvk, by_rsin=by_rsin,
+        vest_index=pd.Index(reg["vest"].to_numpy(object)[first_vest]), vest_rows=np.flatnonzero(first_vest),
+        by_kvk=by_kvk, by_rsin=by_rsin,
     )
 
 
@@ -534,12 +551,12 @@ def resolve(suppliers: pd.DataFrame, register: pd.DataFrame | PreparedRegister,
         ov = ov.drop_duplicates(["anchor_code", "supplier_ref"], keep="last")
         m = s[["sid", "anchor_code", "supplier_ref"]].merge(ov, on=["anchor_code", "supplier_ref"])
         for sid_, v in zip(m["sid"], m["ov_vest"], strict=True):
-            r = reg.vest_index.get_indexer([v])[0] if v else -1
+            r = reg.rows_of_vest([v])[0] if v else -1
             st.set([sid_], r, "override", 1.0, "auto_accepted")
             st.vest[sid_] = v
     # 2. vestigingsnummer
     idx = np.flatnonzero(st.pending & s["vest"].notna().to_numpy())
-    rows = reg.vest_index.get_indexer(s["vest"].to_numpy(object)[idx])
+    rows = reg.rows_of_vest(s["vest"].to_numpy(object)[idx])
     ok = rows >= 0
     st.set(idx[ok], rows[ok], "vestigingsnummer", 1.0, "auto_accepted")
     _guard_names(s, reg, st, idx[ok])

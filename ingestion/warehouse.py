@@ -186,3 +186,29 @@ def load_kvk_extract(con: duckdb.DuckDBPyConnection, csv_path: Path) -> int:
         [str(csv_path)],
     )
     return con.execute("select count(*) from raw.kvk_establishments").fetchone()[0]
+
+
+def supplier_records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One record per anchor x creditor number from the accepted invoice lines, for supplier resolution:
+    each identifying field is the value the creditor's lines carry most often; with its lines and euros.
+    A line without a creditor number is keyed by its supplier name (``naam:<name>``)."""
+    return con.execute("""
+        select
+            anchor_code,
+            coalesce(supplier_ref, 'naam:' || lower(trim(supplier_name))) as supplier_ref,
+            mode(supplier_name) as supplier_name,
+            mode(kvk_number) as kvk_number,
+            mode(vestigingsnummer) as vestigingsnummer,
+            mode(vat_number) as vat_number,
+            mode(iban) as iban,
+            mode(supplier_street) as supplier_street,
+            mode(supplier_house_number) as supplier_house_number,
+            mode(supplier_postcode) as supplier_postcode,
+            mode(supplier_city) as supplier_city,
+            mode(supplier_country) as supplier_country,
+            count(*) as n_lines,
+            sum(amount_excl_vat) as spend_eur
+        from raw.invoice_lines
+        group by all
+        order by anchor_code, supplier_ref
+    """).df()

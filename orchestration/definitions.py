@@ -7,6 +7,7 @@ from orchestration.assets.dashboard import spend_dashboard
 from orchestration.assets.dbt import cwb_dbt_models
 from orchestration.assets.kvk import kvk_establishments, kvk_landing_spec
 from orchestration.assets.reference import reference_assets
+from orchestration.assets.resolution import supplier_matches
 from orchestration.jobs import monthly_refresh_schedule, refresh_all_job
 from orchestration.resources import CwbPaths, dbt_resource
 from orchestration.sensors import landing_sensor
@@ -19,6 +20,7 @@ defs = Definitions(
         invoice_lines_asset,
         kvk_establishments,
         *reference_assets,
+        supplier_matches,
         cwb_dbt_models,
         spend_dashboard,
     ],

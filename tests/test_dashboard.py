@@ -13,6 +13,7 @@ import pytest
 from dashboards import build_figures, load_spend_by_tier, render_dashboard, summarise
 from dashboards.spend_dashboard import (
     FIG_IDS,
+    PLACEMENT_BASIS_NL,
     SYNTHETIC_NOTICE,
     TIER_COLOURS,
     TIER_LABELS_NL,
@@ -20,6 +21,7 @@ from dashboards.spend_dashboard import (
     format_eur,
     format_pct,
     main,
+    placement_basis,
 )
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -58,7 +60,8 @@ def expected_share_nw(anchor: str, year: int) -> float:
     return tiers.get("nieuw_west", 0.0) / sum(tiers.values())
 
 
-def mart_frame() -> pd.DataFrame:
+def mart_frame(basis: str | None = "cles") -> pd.DataFrame:
+    """The mart as a DataFrame; ``basis=None`` leaves out ``placement_basis`` (an older warehouse)."""
     rows = []
     for (anchor, year), tiers in SPEND.items():
         total = sum(tiers.values())
@@ -68,7 +71,10 @@ def mart_frame() -> pd.DataFrame:
                      tier_label_nl=TIER_LABELS_NL[tier], tier_order=TIERS.index(tier) + 1,
                      spend_eur=spend, n_lines=10, share=spend / total)
             )  # fmt: skip
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    if basis is not None:
+        df["placement_basis"] = basis
+    return df
 
 
 @pytest.fixture
@@ -76,23 +82,26 @@ def spend_df() -> pd.DataFrame:
     return mart_frame()
 
 
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Path:
-    path = tmp_path / "cwb.duckdb"
-    df = mart_frame()
+def write_warehouse(path: Path, df: pd.DataFrame) -> Path:
+    basis_col = ", placement_basis::varchar as placement_basis" if "placement_basis" in df.columns else ""
     with duckdb.connect(str(path)) as con:
         con.execute("create schema marts")
         con.register("frame", df)
         con.execute(
-            """
+            f"""
             create table marts.fct_spend_by_tier as
             select anchor_code, anchor_name, year::integer as year, tier, tier_label_nl,
                    tier_order::integer as tier_order, spend_eur::decimal(18, 2) as spend_eur,
-                   n_lines::bigint as n_lines, share::double as share
+                   n_lines::bigint as n_lines, share::double as share{basis_col}
             from frame
             """
         )
     return path
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return write_warehouse(tmp_path / "cwb.duckdb", mart_frame())
 
 
 @pytest.fixture
@@ -123,6 +132,27 @@ def test_load_spend_by_tier_reads_the_mart(warehouse: Path, spend_df: pd.DataFra
     # read-only: a writer can still open the file afterwards, and the file was not changed by the reader
     with duckdb.connect(str(warehouse)) as con:
         assert con.execute("select count(*) from marts.fct_spend_by_tier").fetchone()[0] == len(spend_df)
+
+
+def test_load_spend_by_tier_reads_the_placement_basis(warehouse: Path):
+    df = load_spend_by_tier(warehouse)
+    assert set(df["placement_basis"]) == {"cles"}
+    assert placement_basis(df) == "cles"
+
+
+def test_load_spend_by_tier_older_warehouse_without_placement_basis(tmp_path: Path):
+    path = write_warehouse(tmp_path / "old.duckdb", mart_frame(basis=None))
+    df = load_spend_by_tier(path)
+    assert len(df) == len(mart_frame())
+    assert set(df["placement_basis"]) == {"establishment"}
+
+
+def test_load_spend_by_tier_refuses_mixed_placement_bases(tmp_path: Path):
+    df = mart_frame()
+    df.loc[df["anchor_code"] == "olvg", "placement_basis"] = "head_office"
+    path = write_warehouse(tmp_path / "mixed.duckdb", df)
+    with pytest.raises(ValueError, match="mixes placement bases"):
+        load_spend_by_tier(path)
 
 
 def test_load_spend_by_tier_missing_file(tmp_path: Path):
@@ -233,6 +263,9 @@ def test_html_is_dutch_accessible_and_self_contained(dashboard_html: Path):
         "exclusief btw",
         "Creditnota's",
         "KvK",
+        "btw-nummer",
+        "IBAN",
+        "beoordeeld",
         "stadsdeel met de meeste adressen",
         "Rest van de MRA",
         "Buitenland",
@@ -244,6 +277,55 @@ def test_html_is_dutch_accessible_and_self_contained(dashboard_html: Path):
     assert "€ 1.234.567" in text and "€ 10.034.567" in text
     assert format_pct(expected_share_nw("gemeente_amsterdam", 2023)) in text
     assert SYNTHETIC_NOTICE in text
+
+
+@pytest.mark.parametrize("basis", ["cles", "establishment", "head_office"])
+def test_html_names_the_placement_basis(basis: str, tmp_path: Path):
+    text = render_dashboard(mart_frame(basis), tmp_path / "d.html").read_text(encoding="utf-8")
+    sentence = PLACEMENT_BASIS_NL[basis]
+    header = text.split("</header>", 1)[0]
+    toelichting = text.split('id="toelichting"', 1)[1]
+    assert sentence in header  # short line under the title
+    assert sentence in toelichting  # and in the explanation
+    for other, other_sentence in PLACEMENT_BASIS_NL.items():
+        if other != basis:
+            assert other_sentence not in text
+
+
+def test_cles_sentence_wording(tmp_path: Path):
+    text = render_dashboard(mart_frame("cles"), tmp_path / "d.html").read_text(encoding="utf-8")
+    assert ("Een leverancier telt als lokaal als de organisatie in het gebied gevestigd is of er een "
+            "vestiging heeft (CLES-regel: 'based or branched').") in text  # fmt: skip
+
+
+def test_frame_without_placement_basis_renders_as_establishment(tmp_path: Path):
+    df = mart_frame(basis=None)
+    assert "placement_basis" not in df.columns
+    text = render_dashboard(df, tmp_path / "d.html").read_text(encoding="utf-8")
+    assert "De vestiging die levert en factureert bepaalt waar het geld landt." in text
+    assert PLACEMENT_BASIS_NL["cles"] not in text and PLACEMENT_BASIS_NL["head_office"] not in text
+
+
+def test_mixed_placement_bases_are_refused(tmp_path: Path):
+    df = mart_frame("cles")
+    df.loc[df["year"] == 2025, "placement_basis"] = "establishment"
+    out = tmp_path / "d.html"
+    with pytest.raises(ValueError, match="mixes placement bases"):
+        render_dashboard(df, out)
+    assert not out.exists()
+    with pytest.raises(ValueError, match="mixes placement bases"):
+        build_figures(df)
+    with pytest.raises(ValueError, match="mixes placement bases"):
+        summarise(df)
+
+
+def test_unknown_or_empty_placement_basis_is_refused(tmp_path: Path):
+    with pytest.raises(ValueError, match="unknown placement_basis"):
+        render_dashboard(mart_frame("postcode"), tmp_path / "d.html")
+    df = mart_frame()
+    df.loc[0, "placement_basis"] = None
+    with pytest.raises(ValueError, match="empty"):
+        render_dashboard(df, tmp_path / "d.html")
 
 
 def test_synthetic_notice_only_when_flagged(spend_df: pd.DataFrame, tmp_path: Path):

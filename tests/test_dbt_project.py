@@ -97,9 +97,10 @@ ANCHOR_NAMES = {"hva": "Hogeschool van Amsterdam", "olvg": "OLVG"}
 #   olvg 2024: O1 1043 -> nieuw_west; O2 Amstelveen; O3 1999 is not a PC4 -> unknown; O4 Utrecht;
 #   O5 Weesp -> rest_of_amsterdam.
 EXPECTED_SPEND = {
-    ("hva", 2024, "nieuw_west"): (Decimal("1400.00"), 3),
+    # CLES basis (default): organisation 11111111 has a branch in 1068, so all its spend, H3 from the
+    # Zaandam head office included, counts in Nieuw-West: 1000 + 500 + 2000 - 100.
+    ("hva", 2024, "nieuw_west"): (Decimal("3400.00"), 4),
     ("hva", 2024, "rest_of_amsterdam"): (Decimal("500.00"), 2),
-    ("hva", 2024, "rest_of_mra"): (Decimal("2000.00"), 1),
     ("hva", 2024, "abroad"): (Decimal("400.00"), 1),
     ("hva", 2025, "rest_of_netherlands"): (Decimal("250.00"), 1),
     ("hva", 2025, "unknown"): (Decimal("50.00"), 1),
@@ -112,6 +113,22 @@ EXPECTED_SPEND = {
 ANCHOR_YEAR_TOTALS = {("hva", 2024): Decimal("4300.00"), ("hva", 2025): Decimal("300.00"),
                       ("olvg", 2024): Decimal("2250.00")}
 # anchor, source_file, source_row, field, value, amount_eur: rows quarantined by the ingestion.
+# Supplier resolution as Dagster writes it: anchor, creditor, name, vestiging, kvk, method, confidence,
+# status, candidates, merged key, lines, euros.
+SUPPLIER_MATCHES = [
+    ("hva", "C1", "Bouw BV", "000012345671", "12345671", "kvk_number_head_office", 0.99, "auto_accepted", None,
+     "hva:000012345671", 3, "4300.00"),
+    ("olvg", "C2", "Zorg BV", "000012345672", "12345672", "name_address", 0.93, "auto_accepted", None,
+     "olvg:000012345672", 2, "2000.00"),
+    ("olvg", "C5", "Zorg B.V.", "000012345672", "12345672", "name_address", 0.9, "auto_accepted", None,
+     "olvg:000012345672", 1, "500.00"),
+    ("olvg", "C3", "Groen", None, None, "name_address", 0.7, "review",
+     '[{"vestigingsnummer": "000012345673", "name": "J. Groen", "postcode": "1068AB", "score": 0.7, "why": "PC4"}]',
+     "olvg:ref:C3", 4, "900.00"),
+    ("olvg", "C4", "Schilder", None, None, "name_address", 0.6, "review", '[{"vestigingsnummer": "000012345674"}]',
+     "olvg:ref:C4", 1, "100.00"),
+]
+
 REJECTED_ROWS = [
     ("hva", "landing/hva/export.csv", 11, "invoice_date", "31-02-2024", "75.00"),
     ("hva", "landing/hva/export.csv", 12, "amount", "twaalf", None),
@@ -231,6 +248,15 @@ def build_warehouse(path: Path) -> None:
                 [kvk, vestiging, f"Bedrijf {kvk}", f"Bedrijf {kvk}", f"Bedrijf {kvk}", hoofd, rechtsvorm,
                  postcode, plaats, sbi, peildatum],
             )
+
+        con.execute("create schema resolution")
+        con.execute("""create table resolution.supplier_matches (anchor_code VARCHAR, supplier_ref VARCHAR,
+            supplier_name VARCHAR, vestigingsnummer VARCHAR, kvk_number VARCHAR, method VARCHAR, confidence DOUBLE,
+            status VARCHAR, candidates VARCHAR, merged_supplier_key VARCHAR, n_lines BIGINT,
+            spend_eur DECIMAL(18,2))""")
+        for row in SUPPLIER_MATCHES:
+            con.execute("insert into resolution.supplier_matches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [*row[:11], Decimal(row[11])])
     finally:
         con.close()
 
@@ -293,7 +319,7 @@ def test_spend_by_tier_matches_hand_computed_figures(built_warehouse):
         assert (label, order) == TIER_LABELS[tier]
         assert share == pytest.approx(float(spend / ANCHOR_YEAR_TOTALS[(anchor, year)]), abs=1e-12)
     shares = {(a, y, t): share for a, _, y, t, _, _, _, _, share in rows}
-    assert shares[("hva", 2024, "nieuw_west")] == pytest.approx(1400 / 4300)
+    assert shares[("hva", 2024, "nieuw_west")] == pytest.approx(3400 / 4300)
 
 
 def test_mart_column_types_follow_the_contract(built_warehouse):
@@ -303,7 +329,7 @@ def test_mart_column_types_follow_the_contract(built_warehouse):
         where table_schema = 'marts' and table_name = 'fct_spend_by_tier' order by ordinal_position
     """))
     assert list(types) == ["anchor_code", "anchor_name", "year", "tier", "tier_label_nl", "tier_order",
-                           "spend_eur", "n_lines", "share"]
+                           "spend_eur", "n_lines", "placement_basis", "share"]
     assert types["spend_eur"] == "DECIMAL(18,2)"
     assert types["share"] == "DOUBLE"
 
@@ -312,13 +338,19 @@ def test_each_line_is_placed_by_the_expected_rule(built_warehouse):
     warehouse, _, _ = built_warehouse
     got = dict(query(warehouse, "select invoice_id, placement_method from marts.fct_invoice_lines"))
     assert got == {row[1]: row[8] for row in INVOICE_ROWS}
-    tiers = dict(query(warehouse, "select invoice_id, tier from marts.fct_invoice_lines"))
+    tiers = dict(query(warehouse, "select invoice_id, tier_establishment from marts.fct_invoice_lines"))
     # A 1061 supplier lands in rest_of_amsterdam (West majority), whether by head office or postcode.
     assert tiers["H4"] == tiers["H5"] == "rest_of_amsterdam"
-    # A branch in 1068 of a Zaandam head office lands in nieuw_west when the invoice carries that
-    # postcode, and in rest_of_mra when it carries the head office's.
+    # By delivering establishment, a branch in 1068 of a Zaandam head office lands in nieuw_west when
+    # the invoice carries that postcode, and in rest_of_mra when it carries the head office's ...
     assert tiers["H2"] == "nieuw_west"
     assert tiers["H3"] == "rest_of_mra"
+    # ... while by the CLES rule (the default basis) the organisation is branched in Nieuw-West, and by
+    # head office it is in Zaandam.
+    by_basis = {r[0]: r[1:] for r in query(warehouse, "select invoice_id, tier, tier_cles, tier_head_office, "
+                                                      "placement_basis from marts.fct_invoice_lines")}
+    assert by_basis["H3"] == ("nieuw_west", "nieuw_west", "rest_of_mra", "cles")
+    assert by_basis["H2"] == ("nieuw_west", "nieuw_west", "rest_of_mra", "cles")
 
 
 def test_sector_is_mapped_through_the_sbi_version_of_the_extract(built_warehouse):
@@ -416,6 +448,27 @@ def test_delivery_reconciliation_matches_hand_computed_figures(built_warehouse):
     assert (read, loaded, rejected, superseded) == (Decimal("7875.00"), Decimal("6850.00"), Decimal("125.00"),
                                                     Decimal("900.00"))
     assert loaded == in_marts
+
+
+def test_review_queue_and_resolution_coverage(built_warehouse):
+    warehouse, _, _ = built_warehouse
+    queue = query(warehouse, """select anchor_code, supplier_ref, priority, spend_eur
+                                from marts.fct_supplier_review_queue order by anchor_code, priority""")
+    # Review rows only, largest spend first per anchor.
+    assert queue == [("olvg", "C3", 1, Decimal("900.00")), ("olvg", "C4", 2, Decimal("100.00"))]
+    (candidates,), = query(warehouse,
+                           "select candidates from marts.fct_supplier_review_queue where supplier_ref = 'C3'")
+    assert candidates == '[{"vestigingsnummer":"000012345673","postcode":"1068AB","score":0.7,"why":"PC4"}]'
+
+    coverage = {(r[0], r[1], r[2]): (r[3], r[4], r[5]) for r in query(warehouse, """
+        select anchor_code, resolution_method, resolution_status, n_suppliers, spend_eur, round(spend_share, 6)
+        from marts.fct_resolution_coverage""")}
+    # Computed by hand from SUPPLIER_MATCHES: olvg 2000 + 500 + 900 + 100 = 3500 euros.
+    assert coverage == {
+        ("hva", "kvk_number_head_office", "auto_accepted"): (1, Decimal("4300.00"), 1.0),
+        ("olvg", "name_address", "auto_accepted"): (2, Decimal("2500.00"), round(2500 / 3500, 6)),
+        ("olvg", "name_address", "review"): (2, Decimal("1000.00"), round(1000 / 3500, 6)),
+    }
 
 
 def test_rejected_rows_carry_no_names_or_free_text(built_warehouse):

@@ -38,10 +38,15 @@ EXPECTED_ASSETS = {
     "staging/stg_reference__sbi_codes",
     "intermediate/int_pc4s_tiered",
     "intermediate/int_invoice_lines_located",
+    "intermediate/int_invoice_lines_placed",
     "marts/fct_spend_by_tier",
     "marts/fct_invoice_lines",
     "marts/fct_delivery_reconciliation",
     "dashboards/spend_dashboard",
+    "resolution/supplier_matches",
+    "staging/stg_resolution__supplier_matches",
+    "marts/fct_supplier_review_queue",
+    "marts/fct_resolution_coverage",
 }
 
 

@@ -5,7 +5,7 @@ with
 
 invoice_lines as (
 
-    select * from {{ ref('int_invoice_lines_located') }}
+    select * from {{ ref('int_invoice_lines_placed') }}
 
 ),
 
@@ -32,6 +32,10 @@ final as (
         lines.cost_centre,
         lines.category,
         lines.tier,
+        lines.placement_basis,
+        lines.tier_establishment,
+        lines.tier_head_office,
+        lines.tier_cles,
         tiers.tier_label_nl,
         tiers.tier_order,
         lines.placement_method,

@@ -4,7 +4,7 @@ with
 
 invoice_lines as (
 
-    select * from {{ ref('int_invoice_lines_located') }}
+    select * from {{ ref('int_invoice_lines_placed') }}
 
 ),
 
@@ -22,7 +22,8 @@ spend as (
         invoice_year as year,
         tier,
         cast(sum(amount_excl_vat) as decimal(18, 2)) as spend_eur,
-        count(*) as n_lines
+        count(*) as n_lines,
+        max(placement_basis) as placement_basis
     from invoice_lines
     group by anchor_code, invoice_year, tier
 
@@ -39,6 +40,7 @@ with_shares as (
         tiers.tier_order,
         spend.spend_eur,
         spend.n_lines,
+        spend.placement_basis,
         -- NULL when the anchor-year nets to zero: no share can be computed.
         cast(spend.spend_eur as double)
         / nullif(cast(sum(spend.spend_eur) over (partition by spend.anchor_code, spend.year) as double), 0)

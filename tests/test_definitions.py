@@ -47,6 +47,8 @@ EXPECTED_ASSETS = {
     "staging/stg_resolution__supplier_matches",
     "marts/fct_supplier_review_queue",
     "marts/fct_resolution_coverage",
+    "marts/fct_nieuw_west_progress",
+    "reference/streefwaarden",
 }
 
 

@@ -156,6 +156,21 @@ def test_mart_equals_ground_truth_to_the_cent(pipeline):
     assert len(nw_got) == 6 * 4
     pd.testing.assert_series_equal(nw_got.sort_index(), nw_want.sort_index(), check_names=False, rtol=1e-12)
 
+    # The steering mart: the same share, and its range with spend of unknown place counted as all local.
+    unknown_want = want[want["tier"] == "unknown"].set_index(["anchor_code", "year"])["share"]
+    high_want = nw_want.add(unknown_want, fill_value=0)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        progress = con.execute("select anchor_code, year::bigint as year, share_nieuw_west, share_nieuw_west_high, "
+                               "on_track, trajectory_share from marts.fct_nieuw_west_progress").df()
+    progress = progress.set_index(["anchor_code", "year"]).sort_index()
+    pd.testing.assert_series_equal(progress["share_nieuw_west"], nw_want.sort_index(), check_names=False, atol=1e-10)
+    pd.testing.assert_series_equal(progress["share_nieuw_west_high"], high_want.sort_index(), check_names=False,
+                                   atol=1e-10)
+    first_year = progress.index.get_level_values("year") == 2022
+    assert progress.loc[first_year, "on_track"].isna().all()  # 2022 is the nulmeting
+    later = progress.loc[~first_year]
+    assert (later["on_track"] == (later["share_nieuw_west"] >= later["trajectory_share"])).all()
+
 
 def test_raw_layer_reconciles_with_generator_totals(pipeline):
     _, data, warehouse, _ = pipeline

@@ -120,7 +120,7 @@ tiered as (
 
 ),
 
-final as (
+by_basis as (
 
     select
         * exclude (
@@ -139,17 +139,22 @@ final as (
         case when has_placed_establishment then coalesce(tier_head_office, establishment_tier) else tier end
             as tier_head_office,
         case when has_placed_establishment then coalesce(tier_based_or_branched, establishment_tier) else tier end
-            as tier_cles,
+            as tier_cles
+    from tiered
+
+),
+
+final as (
+
+    select
+        *,
         '{{ var("placement_basis") }}' as placement_basis,
         case '{{ var("placement_basis") }}'
-            when 'establishment' then
-                case when has_placed_establishment then establishment_tier else tier end
-            when 'head_office' then
-                case when has_placed_establishment then coalesce(tier_head_office, establishment_tier) else tier end
-            else
-                case when has_placed_establishment then coalesce(tier_based_or_branched, establishment_tier) else tier end
+            when 'establishment' then tier_establishment
+            when 'head_office' then tier_head_office
+            else tier_cles
         end as tier
-    from tiered
+    from by_basis
 
 ),
 

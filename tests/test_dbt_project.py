@@ -215,6 +215,9 @@ def build_warehouse(path: Path) -> None:
                  date, f"CRED-{invoice_id}", f"Leverancier {invoice_id}", kvk, vestiging, postcode,
                  country, Decimal(amount)],
             )
+        for anchor in ANCHOR_NAMES:  # the contract's later fields, empty in these hand-made lines
+            for column in ("booking_period", "vat_number", "iban", "currency", "cpv_code"):
+                con.execute(f"alter table raw.invoice_lines__{anchor} add column {column} VARCHAR")
         con.execute(
             "create view raw.invoice_lines as "
             + " union all by name ".join(f"select * from raw.invoice_lines__{a}" for a in ANCHOR_NAMES)

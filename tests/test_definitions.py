@@ -48,6 +48,7 @@ EXPECTED_ASSETS = {
     "marts/fct_supplier_review_queue",
     "marts/fct_resolution_coverage",
     "marts/fct_nieuw_west_progress",
+    "marts/fct_data_completeness",
     "reference/streefwaarden",
 }
 

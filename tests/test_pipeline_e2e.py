@@ -264,3 +264,23 @@ def test_supplier_resolution_against_ground_truth(pipeline):
     foreign = merged[merged["country"] != "NL"]
     assert foreign["vestigingsnummer"].isna().all()
     assert queue == (matches["status"] == "review").sum()
+
+
+def test_data_completeness_matches_what_the_exports_carry(pipeline):
+    """Lines with a KvK number, vestigingsnummer or postcode per anchor-year equal the lines of the
+    creditors whose export carries that field, per the generator's ground truth."""
+    _, data, warehouse, _ = pipeline
+    creditors = pd.read_csv(data / "ground_truth" / "creditors.csv", dtype=str, keep_default_na=False)
+    spend = pd.read_csv(data / "ground_truth" / "spend_by_creditor.csv", dtype={"supplier_ref": str})
+    lines = spend.merge(creditors[["anchor_code", "supplier_ref", "in_export"]], on=["anchor_code", "supplier_ref"])
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        got = con.execute("select anchor_code, year::bigint, field, n_lines, n_lines_with "
+                          "from marts.fct_data_completeness "
+                          "where field in ('kvk_number', 'vestigingsnummer', 'supplier_postcode')").fetchall()
+    got = {(a, y, f): (n, w) for a, y, f, n, w in got}
+    for (anchor, year), group in lines.groupby(["anchor_code", "year"]):
+        fields = group["in_export"].str.split("|")
+        for field, marker in (("kvk_number", "kvk_number"), ("vestigingsnummer", "vestigingsnummer"),
+                              ("supplier_postcode", "postcode")):
+            expected_with = int(group.loc[fields.map(lambda f, m=marker: m in f), "n_lines"].sum())
+            assert got[(anchor, year, field)] == (int(group["n_lines"].sum()), expected_with), (anchor, year, field)

@@ -21,11 +21,14 @@ renamed as (
         cast(invoice_id as varchar) as invoice_id,
         cast(invoice_line as integer) as invoice_line,
         cast(invoice_date as date) as invoice_date,
+        cast(booking_period as varchar) as booking_period,
 
         cast(supplier_ref as varchar) as supplier_ref,
         cast(supplier_name as varchar) as supplier_name,
         cast(kvk_number as varchar) as kvk_number,
         cast(vestigingsnummer as varchar) as vestigingsnummer,
+        cast(vat_number as varchar) as vat_number,
+        cast(iban as varchar) as iban,
         cast(supplier_street as varchar) as supplier_street,
         cast(supplier_house_number as varchar) as supplier_house_number,
         cast(supplier_postcode as varchar) as supplier_postcode,
@@ -35,9 +38,11 @@ renamed as (
 
         cast(amount_excl_vat as decimal(18, 2)) as amount_excl_vat,
         cast(vat_amount as decimal(18, 2)) as vat_amount,
+        cast(currency as varchar) as currency,
         cast(ledger_account as varchar) as ledger_account,
         cast(cost_centre as varchar) as cost_centre,
-        cast(category as varchar) as category
+        cast(category as varchar) as category,
+        cast(cpv_code as varchar) as cpv_code
 
     from source
 

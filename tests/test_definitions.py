@@ -49,6 +49,8 @@ EXPECTED_ASSETS = {
     "marts/fct_resolution_coverage",
     "marts/fct_nieuw_west_progress",
     "marts/fct_data_completeness",
+    "marts/fct_lm3",
+    "reference/lm3_respend",
     "reference/streefwaarden",
 }
 

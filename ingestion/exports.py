@@ -52,7 +52,6 @@ LATEST_DATE_AHEAD = pd.Timedelta(days=366)
 REQUIRED_FIELDS = ("invoice_id", "invoice_date", "amount")
 
 _NL_POSTCODE = re.compile(r"^([1-9][0-9]{3}) ?([A-Z]{2})$")
-_AMOUNT = re.compile(r"^(-?)(\d+)(?:\.(\d{1,2}))?$")
 _COUNTRY_NAMES = {
     "NEDERLAND": "NL", "THE NETHERLANDS": "NL", "NETHERLANDS": "NL", "HOLLAND": "NL", "NLD": "NL",
     "DUITSLAND": "DE", "GERMANY": "DE", "DEUTSCHLAND": "DE", "BELGIE": "BE", "BELGIË": "BE",

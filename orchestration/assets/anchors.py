@@ -103,14 +103,17 @@ def build_anchor_asset(cfg: AnchorConfig):
         with connect(paths.warehouse_path()) as con:
             write_anchor(con, cfg.code, load)
             stored = read_back(con, table)
+            # Exact cents from DECIMAL sums, never from floats.
+            stored_cents = con.execute(
+                f"select coalesce((sum(amount_excl_vat) * 100)::bigint, 0) from {table}").fetchone()[0]
             stored_rejected = con.execute(
-                "select count(*), coalesce(sum(amount_eur), 0) from raw.rejected_rows where anchor_code = ?",
+                "select count(*), coalesce((sum(amount_eur) * 100)::bigint, 0) from raw.rejected_rows "
+                "where anchor_code = ?",
                 [cfg.code],
             ).fetchone()
 
         passed, failures = validate(stored, invoice_lines_schema(cfg.line_identity))
-        stored_cents = int(round(float(stored["amount_excl_vat"].sum()) * 100)) if len(stored) else 0
-        rejected_cents = int(round(float(stored_rejected[1]) * 100))
+        rejected_cents = int(stored_rejected[1])
         rows_reconcile = result.rows_read == len(stored) + stored_rejected[0] and all(
             d.reconciles() for d in load.deliveries)
         euros_reconcile = result.cents_read == stored_cents + rejected_cents

@@ -16,14 +16,13 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pytest
 from dagster import AssetCheckSeverity, AssetKey, DagsterInstance
 
 from orchestration.definitions import defs
 
 ROOT = Path(__file__).resolve().parent.parent
 REF = ROOT / "data" / "reference"
-SCALE = "0.02"
+SCALE = "0.02"  # the session fixture `pipeline` in conftest.py uses the same scale
 ANCHORS = ["gemeente_amsterdam", "hva", "olvg", "de_alliantie", "stwt", "pantar"]
 MRA = {
     "Aalsmeer", "Almere", "Amstelveen", "Amsterdam", "Beverwijk", "Blaricum", "Bloemendaal", "Diemen",
@@ -31,24 +30,6 @@ MRA = {
     "Huizen", "Landsmeer", "Laren", "Lelystad", "Oostzaan", "Ouder-Amstel", "Purmerend", "Uitgeest",
     "Uithoorn", "Velsen", "Waterland", "Wijdemeren", "Wormerland", "Zaanstad", "Zandvoort",
 }  # docs: shared/docs/DOMAIN.md
-
-
-@pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    base = tmp_path_factory.mktemp("e2e")
-    data, warehouse, out = base / "data", base / "warehouse" / "cwb.duckdb", base / "out"
-    subprocess.run([sys.executable, "-m", "ingestion.synthetic", "--out", str(data), "--scale", SCALE],
-                   cwd=ROOT, check=True)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("CWB_DATA_DIR", str(data))
-    mp.setenv("CWB_WAREHOUSE", str(warehouse))
-    mp.setenv("CWB_OUTPUT_DIR", str(out))
-    try:
-        job = defs.resolve_implicit_global_asset_job_def()
-        result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
-    finally:
-        mp.undo()
-    return result, data, warehouse, out
 
 
 def pc4_tier_table() -> dict[str, str]:

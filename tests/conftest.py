@@ -1,0 +1,37 @@
+"""Shared fixtures. `pipeline` materialises the whole asset graph once per test session on a small
+synthetic sample (2 %) in a temporary directory; every end-to-end test file checks its marts against
+the generator's own ground truth."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance
+
+ROOT = Path(__file__).resolve().parent.parent
+E2E_SCALE = "0.02"
+
+
+@pytest.fixture(scope="session")
+def pipeline(tmp_path_factory):
+    base = tmp_path_factory.mktemp("e2e")
+    data, warehouse, out = base / "data", base / "warehouse" / "cwb.duckdb", base / "out"
+    subprocess.run([sys.executable, "-m", "ingestion.synthetic", "--out", str(data), "--scale", E2E_SCALE],
+                   cwd=ROOT, check=True)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CWB_DATA_DIR", str(data))
+    mp.setenv("CWB_WAREHOUSE", str(warehouse))
+    mp.setenv("CWB_OUTPUT_DIR", str(out))
+    try:
+        from orchestration.definitions import defs
+
+        job = defs.resolve_implicit_global_asset_job_def()
+        result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    finally:
+        mp.undo()
+    return result, data, warehouse, out
+
+

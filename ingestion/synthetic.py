@@ -878,6 +878,11 @@ def build_creditors(spec: AnchorSpec, rng: np.random.Generator, sites: pd.DataFr
 
     cred = sites.iloc[chosen][list(SITE_COLUMNS)].reset_index(drop=True)
     cred["_site"] = chosen
+    return _finish_creditors(spec, rng, cred)
+
+
+def _finish_creditors(spec: AnchorSpec, rng: np.random.Generator, cred: pd.DataFrame) -> pd.DataFrame:
+    """Creditor numbers, export spellings and behaviour of the chosen sites (one row per creditor)."""
     n = len(cred)
     cred["supplier_ref"] = _supplier_refs(spec.code, rng, n)
     cred["export_name"] = [_export_name(rng, spec.code, s, t)
@@ -885,9 +890,10 @@ def build_creditors(spec: AnchorSpec, rng: np.random.Generator, sites: pd.DataFr
     t = cred["_tier"].to_numpy()
     cred["_group"] = np.where(t == "nieuw_west", "nw", np.where(t == "abroad", "abroad", "other"))
     cred["_weight"] = np.exp(rng.normal(0.0, 1.4, n))
-    mult = np.array([c[5] for c in CATEGORIES])[cred["_category"].map(CAT_INDEX).to_numpy()]
+    # categories outside CATEGORIES (the public bodies of NON_INFLUENCEABLE) get multiplier 1 and no VAT
+    mult = cred["_category"].map({c[0]: c[5] for c in CATEGORIES}).fillna(1.0).to_numpy(dtype=float)
     cred["_base"] = spec.mean_line_eur * mult * np.exp(rng.normal(-0.5, 1.0, n))
-    cred["_vat"] = np.array([c[4] for c in CATEGORIES])[cred["_category"].map(CAT_INDEX).to_numpy()]
+    cred["_vat"] = cred["_category"].map({c[0]: c[4] for c in CATEGORIES}).fillna(0).to_numpy(dtype=np.int64)
     cred.loc[t == "abroad", "_vat"] = 0
     # active years: most creditors all four years, some start or stop
     first = np.where(rng.random(n) < 0.75, YEARS[0], rng.integers(YEARS[0], YEARS[-1] + 1, n))
@@ -1022,18 +1028,20 @@ def build_lines(spec: AnchorSpec, rng: np.random.Generator, cred: pd.DataFrame, 
     return lines
 
 
+def _gl_table(code: str) -> np.ndarray:
+    """Two ledger accounts per category, in the anchor's numbering style."""
+    if code == "gemeente_amsterdam":
+        return np.array([[f"44{10 + c:02d}{j}0" for j in (1, 2)] for c in range(len(CAT_KEYS))])
+    if code == "hva":
+        return np.array([[f"6{c + 10:02d}{j}00" for j in (1, 2)] for c in range(len(CAT_KEYS))])
+    return np.array([[f"4{c + 10:02d}{j}" for j in (1, 5)] for c in range(len(CAT_KEYS))])
+
+
 def _add_booking_fields(spec: AnchorSpec, rng: np.random.Generator, cred: pd.DataFrame, lines: pd.DataFrame):
     """Ledger account, cost centre, category label and description per line."""
     n = len(lines)
     cat_idx = cred["_category"].map(CAT_INDEX).to_numpy()[lines["cred"].to_numpy()]
-    # two ledger accounts per category, in the anchor's numbering style
-    if spec.code == "gemeente_amsterdam":
-        gl_table = np.array([[f"44{10 + c:02d}{j}0" for j in (1, 2)] for c in range(len(CAT_KEYS))])
-    elif spec.code == "hva":
-        gl_table = np.array([[f"6{c + 10:02d}{j}00" for j in (1, 2)] for c in range(len(CAT_KEYS))])
-    else:
-        gl_table = np.array([[f"4{c + 10:02d}{j}" for j in (1, 5)] for c in range(len(CAT_KEYS))])
-    lines["gl"] = gl_table[cat_idx, rng.integers(0, 2, n)]
+    lines["gl"] = _gl_table(spec.code)[cat_idx, rng.integers(0, 2, n)]
 
     n_cc = {"gemeente_amsterdam": 40, "hva": 24, "olvg": 30, "de_alliantie": 12, "stwt": 22,
             "pantar": 10}[spec.code]
@@ -1076,6 +1084,208 @@ def _add_booking_fields(spec: AnchorSpec, rng: np.random.Generator, cred: pd.Dat
     credit = lines["credit"].to_numpy()
     prefix = "Credit note: " if english else "Creditnota: "
     lines["desc"] = [prefix + d if c else d for d, c in zip(desc, credit.tolist(), strict=True)]
+
+
+# --------------------------------------------------------------------------------------------------
+# Spend an anchor cannot redirect: taxes and levies, pension and social premiums, subsidies paid out,
+# payments to public bodies. Every anchor pays some; the pipeline's influenceable-spend rules
+# (dbt seed influenceable_rules) must find them by ledger account, category or supplier legal form.
+# The ground truth records each creditor's exclusion class. Drawn from their own random streams, so
+# the regular creditors and lines are the same with or without them.
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PublicPayee:
+    key: str
+    statutaire_naam: str
+    handelsnaam: str
+    rechtsvorm: str
+    straatnaam: str
+    huisnummer: int
+    postcode: str
+    plaats: str
+    sbi: str
+    tier: str
+    stadsdeel: str          # true stadsdeel code within Amsterdam, else ""
+    gemeente: str
+
+
+PUBLIC_BODY = "Publiekrechtelijke rechtspersoon"
+# Real organisations an anchor pays by law or collective agreement; their addresses are synthetic
+# (the PC4 is where the organisation sits, the letters are made up).
+PUBLIC_PAYEES = (
+    PublicPayee("belastingdienst", "Belastingdienst", "Belastingdienst", PUBLIC_BODY, "Laan van Westenenk",
+                701, "7311XB", "Apeldoorn", "84110", "rest_of_netherlands", "", "Apeldoorn"),
+    PublicPayee("waterschap_agv", "Waterschap Amstel, Gooi en Vecht", "Waternet", PUBLIC_BODY,
+                "Korte Ouderkerkerdijk", 7, "1096AC", "Amsterdam", "84110", "rest_of_amsterdam", "M",
+                "Amsterdam"),
+    PublicPayee("gemeente_amsterdam", "Gemeente Amsterdam", "Gemeente Amsterdam", PUBLIC_BODY, "Amstel", 1,
+                "1011PN", "Amsterdam", "84110", "rest_of_amsterdam", "A", "Amsterdam"),
+    # UWV's head office is at Sloterdijk: a public body in Nieuw-West, so counting its premiums as local
+    # spend would flatter the share.
+    PublicPayee("uwv", "Uitvoeringsinstituut Werknemersverzekeringen", "UWV", PUBLIC_BODY, "La Guardiaweg",
+                94, "1043DL", "Amsterdam", "84300", "nieuw_west", "F", "Amsterdam"),
+    PublicPayee("abp", "Stichting Pensioenfonds ABP", "ABP", "Stichting", "Oude Lindestraat", 70, "6411EJ",
+                "Heerlen", "65301", "rest_of_netherlands", "", "Heerlen"),
+    PublicPayee("pfzw", "Stichting Pensioenfonds Zorg en Welzijn", "PFZW", "Stichting", "Noordweg Noord", 150,
+                "3704MG", "Zeist", "65301", "rest_of_netherlands", "", "Zeist"),
+    PublicPayee("spw", "Stichting Pensioenfonds voor de Woningcorporaties", "SPW", "Stichting",
+                "Catharijnesingel", 47, "3511GC", "Utrecht", "65301", "rest_of_netherlands", "", "Utrecht"),
+)
+PUBLIC_PAYEE_BY_KEY = {p.key: p for p in PUBLIC_PAYEES}
+
+EXCLUSION_LABEL_NL = {
+    "taxes_levies": "Belastingen en heffingen",
+    "pensions_social_premiums": "Pensioen- en sociale premies",
+    "subsidies_grants": "Subsidies",
+}
+# Ledger accounts of the excluded classes, in each anchor's numbering style.
+EXCLUSION_GL = {
+    "gemeente_amsterdam": dict(taxes_levies="449010", pensions_social_premiums="449110",
+                               subsidies_grants="448010"),
+    "hva": dict(taxes_levies="680100", pensions_social_premiums="681100", subsidies_grants="682100"),
+}
+EXCLUSION_GL_DEFAULT = dict(taxes_levies="4801", pensions_social_premiums="4811", subsidies_grants="4821")
+
+# Per anchor: (payee, exclusion class, share of the anchor's regular yearly spend, payments per year,
+# booked as). "class" books the lines on the class's own ledger account and category; a category key
+# books them as ordinary purchases of that category, so that only the supplier's legal form
+# (a public body) can tell them apart.
+NON_INFLUENCEABLE = {
+    "gemeente_amsterdam": (("belastingdienst", "taxes_levies", 0.02, 12, "class"),
+                           ("waterschap_agv", "public_bodies", 0.004, 2, "energie"),
+                           ("uwv", "pensions_social_premiums", 0.006, 12, "class"),
+                           ("abp", "pensions_social_premiums", 0.05, 12, "class")),
+    "hva": (("belastingdienst", "taxes_levies", 0.03, 12, "class"),
+            ("waterschap_agv", "public_bodies", 0.003, 2, "energie"),
+            ("gemeente_amsterdam", "taxes_levies", 0.012, 3, "class"),
+            ("abp", "pensions_social_premiums", 0.06, 12, "class")),
+    "olvg": (("belastingdienst", "taxes_levies", 0.03, 12, "class"),
+             ("waterschap_agv", "taxes_levies", 0.004, 2, "class"),
+             ("gemeente_amsterdam", "taxes_levies", 0.01, 3, "class"),
+             ("uwv", "pensions_social_premiums", 0.005, 12, "class"),
+             ("pfzw", "pensions_social_premiums", 0.07, 12, "class")),
+    "de_alliantie": (("belastingdienst", "taxes_levies", 0.04, 12, "class"),
+                     ("waterschap_agv", "public_bodies", 0.003, 2, "energie"),
+                     ("gemeente_amsterdam", "taxes_levies", 0.05, 4, "class"),
+                     ("spw", "pensions_social_premiums", 0.03, 12, "class")),
+    "stwt": (("belastingdienst", "taxes_levies", 0.03, 12, "class"),
+             ("gemeente_amsterdam", "taxes_levies", 0.01, 3, "class"),
+             ("abp", "pensions_social_premiums", 0.06, 12, "class")),
+    "pantar": (("belastingdienst", "taxes_levies", 0.03, 12, "class"),
+               ("gemeente_amsterdam", "taxes_levies", 0.008, 3, "class"),
+               ("uwv", "pensions_social_premiums", 0.01, 12, "class"),
+               ("pfzw", "pensions_social_premiums", 0.06, 12, "class")),
+}
+# Subsidies paid out (the municipality): this share of its regular yearly spend, to foundations and
+# associations in care, culture and education, Nieuw-West ones three times as likely.
+SUBSIDIES = {"gemeente_amsterdam": 0.10}
+SUBSIDY_DESC = ("Subsidie {y}, beschikking {n}", "Subsidie {q} {y}", "Voorschot subsidie {y}")
+EXCLUDED_DESC_NL = {
+    "taxes_levies": ("Aanslag {y} nr. {n}", "Loonheffingen {m} {y}", "Heffing {y}, kenmerk {n}"),
+    "pensions_social_premiums": ("Pensioenpremie {m} {y}", "Premienota {m} {y}"),
+    "public_bodies": ("Waterschapsbelasting {y}", "Zuiveringsheffing {y}"),
+}
+EXCLUDED_DESC_EN = {
+    "taxes_levies": ("Tax assessment {y} no. {n}", "Payroll taxes {m} {y}", "Levy {y}, ref {n}"),
+    "pensions_social_premiums": ("Pension premium {m} {y}",),
+    "public_bodies": ("Water board levy {y}",),
+}
+
+
+def build_public_payees(rng: np.random.Generator) -> pd.DataFrame:
+    """The public payees as KvK establishments (head offices), with the extract's columns and truth."""
+    n = len(PUBLIC_PAYEES)
+    kvk = _unique_ints(rng, 10_000_000, 29_999_999, n)      # below the generated range: no clash
+    vest = _unique_ints(rng, 700_000_000, 900_000_000, n)
+    rsin = _rsin(rng, n)
+    rows = []
+    for i, p in enumerate(PUBLIC_PAYEES):
+        rows.append({
+            "kvk_nummer": str(kvk[i]), "vestigingsnummer": f"{vest[i]:012d}", "rsin": rsin[i],
+            "statutaire_naam": p.statutaire_naam, "eerste_handelsnaam": p.handelsnaam,
+            "handelsnamen": "|".join(dict.fromkeys([p.handelsnaam, p.statutaire_naam])),
+            "ind_hoofdvestiging": "Ja", "rechtsvorm": p.rechtsvorm, "straatnaam": p.straatnaam,
+            "huisnummer": p.huisnummer, "huisletter": "", "huisnummertoevoeging": "", "postcode": p.postcode,
+            "plaats": p.plaats, "land": "Nederland", "ind_afgeschermd": "Nee", "sbi_hoofdactiviteit": p.sbi,
+            "sbi_nevenactiviteiten": "", "totaal_werkzame_personen": 2500,
+            "registratie_datum_aanvang": "1994-01-01", "peildatum": PEILDATUM,
+            "_org": -1 - i, "_category": p.key, "_gemeente": p.gemeente, "_stadsdeel": p.stadsdeel,
+            "_tier": p.tier, "_region": "public", "_country": "NL",
+        })
+    return pd.DataFrame(rows)
+
+
+def build_excluded(spec: AnchorSpec, rng: np.random.Generator, cred: pd.DataFrame, lines: pd.DataFrame,
+                   sites: pd.DataFrame, public: pd.DataFrame, scale: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The anchor's creditors and lines it cannot redirect, appended to its regular ones.
+
+    Returns (creditors, lines) with `_exclusion_class` on every creditor ("" for the regular ones)."""
+    payees = NON_INFLUENCEABLE.get(spec.code, ())
+    pub = public.set_index(public["_category"])
+    parts = [pub.loc[[key for key, *_ in payees], list(SITE_COLUMNS)].reset_index(drop=True)]
+    plan = [(cls, share, per_year, booked) for _key, cls, share, per_year, booked in payees]
+    n_sub = 0
+    if spec.code in SUBSIDIES:
+        eligible = np.flatnonzero(sites["rechtsvorm"].isin(["Stichting", "Vereniging"]).to_numpy()
+                                  & sites["_category"].isin(["zorg", "cultuur", "onderwijs"]).to_numpy())
+        w = np.where(sites["_tier"].to_numpy()[eligible] == "nieuw_west", 3.0, 1.0)
+        n_sub = min(len(eligible), max(3, int(round(80 * scale))))
+        chosen = eligible[rng.choice(len(eligible), size=n_sub, replace=False, p=w / w.sum())]
+        parts.append(sites.iloc[chosen][list(SITE_COLUMNS)].reset_index(drop=True))
+        sub_w = np.exp(rng.normal(0.0, 1.0, n_sub))
+        plan += [("subsidies_grants", SUBSIDIES[spec.code] * wi / sub_w.sum(), 0, "class") for wi in sub_w]
+    extra = pd.concat(parts, ignore_index=True)
+    extra["_site"] = -1
+    extra = _finish_creditors(spec, rng, extra)
+    # creditor numbers: the anchor's own numbering, never one its regular creditors already have
+    taken = set(cred["supplier_ref"].astype(str))
+    fresh = [r for r in _supplier_refs(spec.code, rng, len(extra) + len(taken)) if str(r) not in taken]
+    extra["supplier_ref"] = fresh[: len(extra)]
+    extra["_first"], extra["_last"] = YEARS[0], YEARS[-1]
+    extra["_exclusion_class"] = [cls for cls, *_ in plan]
+    cred = cred.assign(_exclusion_class="")
+    offset = len(cred)
+
+    english = spec.code == "hva"
+    months = MONTHS_EN if english else MONTHS_NL
+    gl = EXCLUSION_GL.get(spec.code, EXCLUSION_GL_DEFAULT)
+    cc_mode = lines["cc"].mode().iat[0]
+    rows = []
+    for year in YEARS:
+        regular = int(lines.loc[lines["year"] == year, "excl"].sum())
+        seq = int(lines.loc[lines["year"] == year, "inv_seq"].max())
+        for j, (cls, share, per_year, booked) in enumerate(plan):
+            if cls == "subsidies_grants":
+                if rng.random() > 0.8:
+                    continue
+                per_year = int(rng.integers(1, 5))
+            w = rng.uniform(0.8, 1.2, per_year)
+            cents = np.maximum(np.rint(regular * share * w / w.sum()).astype(np.int64), 100)
+            month = np.sort(rng.choice(12, size=per_year, replace=per_year > 12))
+            for k in range(per_year):
+                day = int(rng.integers(1, 28))
+                seq += 1
+                if booked == "class":
+                    account, label = gl[cls], EXCLUSION_LABEL_NL[cls]
+                else:
+                    account, label = _gl_table(spec.code)[CAT_INDEX[booked], 0], CATEGORIES[CAT_INDEX[booked]][1]
+                templates = (SUBSIDY_DESC if cls == "subsidies_grants"
+                             else (EXCLUDED_DESC_EN if english else EXCLUDED_DESC_NL)[cls])
+                mo = int(month[k])
+                desc = templates[int(rng.integers(len(templates)))].format(
+                    m=months[mo], y=year, q=f"Q{mo // 3 + 1}", n=int(rng.integers(1000, 99999)))
+                rows.append({
+                    "year": year, "inv_seq": seq, "line": 1, "date": np.datetime64(f"{year}-{mo + 1:02d}-{day:02d}"),
+                    "cred": offset + j, "credit": False, "excl": int(cents[k]), "vat_rate": 0, "vat": 0,
+                    "month": mo, "gl": account, "cc": cc_mode, "category": label, "desc": desc,
+                })
+    excluded = pd.DataFrame(rows)
+    excluded["date"] = pd.to_datetime(excluded["date"])
+    excluded["incl"] = excluded["excl"] + excluded["vat"]
+    all_lines = pd.concat([lines, excluded[lines.columns]], ignore_index=True)
+    all_lines = all_lines.sort_values(["year", "inv_seq", "line"], kind="stable").reset_index(drop=True)
+    return pd.concat([cred, extra], ignore_index=True), all_lines
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1357,7 +1567,9 @@ GROUND_TRUTH_README = """# Ground truth of the synthetic sample data
 Everything under `landing/` and here is **synthetic**: generated by `python -m ingestion.synthetic`
 (seed {seed}, scale {scale}). Organisations, names, KvK numbers, vestigingsnummers, RSINs and addresses
 are fictional; PC4s, gemeenten, stadsdelen and SBI 2025 codes come from the reference files so that the
-geography works. Any resemblance to real organisations is accidental.
+geography works. Any resemblance to real organisations is accidental, except for the public payees every
+anchor pays by law (Belastingdienst, the water board, the municipality, UWV, pension funds ABP, PFZW and
+SPW): real names with synthetic addresses in their real PC4, so that influenceable spend can be tested.
 
 Files:
 - `creditors.csv`: one row per creditor of each anchor (anchor_code, supplier_ref). The establishment
@@ -1366,11 +1578,15 @@ Files:
   (Amsterdam only; drawn by address share inside the PC4, so in shared PC4s such as 1061 it can differ
   from the PC4's majority stadsdeel), `true_tier` (nieuw_west, rest_of_amsterdam, rest_of_mra,
   rest_of_netherlands, abroad) and `in_export`: the identifying fields the anchor's export carries for
-  this creditor ("|"-separated, from kvk_number, vestigingsnummer, postcode; empty if none).
+  this creditor ("|"-separated, from kvk_number, vestigingsnummer, postcode; empty if none);
+  `exclusion_class`: empty for ordinary purchases; for spend the anchor cannot redirect, one of
+  taxes_levies, pensions_social_premiums, subsidies_grants (booked on their own ledger account or
+  category) or public_bodies (booked as an ordinary purchase: only the payee's legal form tells).
 - `spend_by_true_tier.csv`: anchor_code, year, true_tier, spend_eur (sum of amounts excluding VAT, credit
   notes netted), n_lines; computed from the generated lines before they were written.
 - `spend_by_creditor.csv`: anchor_code, year, supplier_ref, spend_eur, n_lines: the same, per creditor, so
   a pipeline's placement can be checked line by line against `creditors.csv`.
+- `spend_by_creditor_month.csv`: the same per calendar month of the invoice date (year, month 1-12).
 - `manifest.json`: seed, scale, per anchor and year the number of lines and the euro total excluding VAT
   (netted), the files written, and counts for the KvK extract.
 
@@ -1414,6 +1630,10 @@ def _generate(out: Path, scale: float, seed: int, reference_dir: Path | None, su
     est = build_establishments(rng_kvk, ref, scale)
     foreign = build_foreign(rng_foreign, scale)
     sites = pd.concat([est[list(SITE_COLUMNS)], foreign[list(SITE_COLUMNS)]], ignore_index=True)
+    # Spawned after the streams above, so adding them changed none of the regular data.
+    rng_public, *rng_excluded = (np.random.default_rng(s) for s in ss.spawn(1 + len(ANCHORS)))
+    public = build_public_payees(rng_public)
+    est = pd.concat([est, public[est.columns]], ignore_index=True)
 
     (out / "landing" / "kvk").mkdir(parents=True, exist_ok=True)
     (out / "ground_truth").mkdir(parents=True, exist_ok=True)
@@ -1437,15 +1657,17 @@ def _generate(out: Path, scale: float, seed: int, reference_dir: Path | None, su
         },
         "anchors": {},
     }
-    gt_cred, gt_spend, gt_by_creditor, per_anchor = {}, {}, {}, {}
+    gt_cred, gt_spend, gt_by_creditor, gt_by_month, per_anchor = {}, {}, {}, {}, {}
     # Anchors with XLSX exports go first so that their workbooks are written in the background while the
     # others are generated; each anchor has its own random stream, so the order changes no output.
     rng_by_code = dict(zip((a.code for a in ANCHORS), rng_anchor, strict=True))
+    rng_excluded_by_code = dict(zip((a.code for a in ANCHORS), rng_excluded, strict=True))
     for spec in sorted(ANCHORS, key=lambda a: a.code not in XLSX_ANCHORS):
         rng = rng_by_code[spec.code]
         (out / "landing" / spec.code).mkdir(parents=True, exist_ok=True)
         cred = build_creditors(spec, rng, sites, scale)
         lines = build_lines(spec, rng, cred, scale)
+        cred, lines = build_excluded(spec, rng_excluded_by_code[spec.code], cred, lines, sites, public, scale)
         files = WRITERS[spec.code](lines, cred, out / "landing", submit)
 
         tier = cred["_tier"].to_numpy()[lines["cred"].to_numpy()]
@@ -1458,6 +1680,12 @@ def _generate(out: Path, scale: float, seed: int, reference_dir: Path | None, su
                    .groupby(["year", "supplier_ref"], sort=True)["excl"].agg(["sum", "size"]).reset_index())
         gt_by_creditor[spec.code] = [(spec.code, r.year, r.supplier_ref, _euro(r.sum), r.size)
                                      for r in by_cred.itertuples(index=False)]
+        by_month = (pd.DataFrame({"year": lines["year"], "month": lines["date"].dt.month, "supplier_ref": ref,
+                                  "excl": lines["excl"]})
+                    .groupby(["year", "month", "supplier_ref"], sort=True)["excl"].agg(["sum", "size"])
+                    .reset_index())
+        gt_by_month[spec.code] = [(spec.code, r.year, r.month, r.supplier_ref, _euro(r.sum), r.size)
+                                  for r in by_month.itertuples(index=False)]
         years = {}
         for year, ln in lines.groupby("year", sort=True):
             inv = ln["inv_seq"].nunique()
@@ -1486,6 +1714,7 @@ def _generate(out: Path, scale: float, seed: int, reference_dir: Path | None, su
             "true_stadsdeel_code": cred["_stadsdeel"],
             "true_tier": cred["_tier"],
             "in_export": _in_export(spec.code, cred),
+            "exclusion_class": cred["_exclusion_class"],
         })
         gt_cred[spec.code] = gc.sort_values("supplier_ref", kind="stable")
 
@@ -1500,6 +1729,9 @@ def _generate(out: Path, scale: float, seed: int, reference_dir: Path | None, su
     pd.DataFrame([row for c in codes for row in gt_by_creditor[c]],
                  columns=["anchor_code", "year", "supplier_ref", "spend_eur", "n_lines"]).to_csv(
         gt / "spend_by_creditor.csv", index=False, encoding="utf-8", lineterminator="\n")
+    pd.DataFrame([row for c in codes for row in gt_by_month[c]],
+                 columns=["anchor_code", "year", "month", "supplier_ref", "spend_eur", "n_lines"]).to_csv(
+        gt / "spend_by_creditor_month.csv", index=False, encoding="utf-8", lineterminator="\n")
     manifest_text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     (gt / "manifest.json").write_text(manifest_text, encoding="utf-8")
     (gt / "README.md").write_text(GROUND_TRUTH_README.format(seed=seed, scale=scale), encoding="utf-8")

@@ -52,6 +52,8 @@ EXPECTED_ASSETS = {
     "marts/fct_lm3",
     "reference/lm3_respend",
     "reference/streefwaarden",
+    "reference/influenceable_rules",
+    "marts/fct_local_spend_share",
 }
 
 

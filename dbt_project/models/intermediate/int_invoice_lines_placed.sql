@@ -7,7 +7,18 @@
 -- vestigingsnummer or KvK number) or, when it names none, the creditor's establishment found by
 -- supplier resolution (auto-accepted or an analyst's override). Lines without an establishment keep
 -- their located placement (abroad, invoice postcode, unknown). All three tiers are kept, so the
--- basis can be compared; `tier` is the chosen one. One row per invoice line.
+-- basis can be compared; `tier` is the chosen one.
+--
+-- Influenceable spend (seed influenceable_rules): a line is NOT influenceable when a rule for its
+-- anchor (or for all anchors, '*') matches it. The most specific rule decides:
+--   1 supplier_kvk_number    the supplier organisation's KvK number
+--   2 ledger_account         the ledger account, exactly
+--   3 ledger_account_prefix  the ledger account starts with the value (the longest prefix first)
+--   4 category               the anchor's purchasing category (case and outer spaces ignored)
+--   5 supplier_legal_form    the delivering establishment's legal form (KvK rechtsvorm label)
+-- and within a level an anchor's own rule before a rule for all anchors, then the lowest rule_id.
+-- A rule with exclusion_class `influenceable` keeps matching lines in (an exception to a broader
+-- rule). One row per invoice line.
 with
 
 lines as (
@@ -39,6 +50,25 @@ pc4s as (
 geography_tiers as (
 
     select * from {{ ref('geography_tiers') }}
+
+),
+
+influenceable_rules as (
+
+    select
+        rule_id,
+        anchor_code,
+        match_field,
+        trim(match_value) as match_value,
+        exclusion_class,
+        case match_field
+            when 'supplier_kvk_number' then 1
+            when 'ledger_account' then 2
+            when 'ledger_account_prefix' then 3
+            when 'category' then 4
+            when 'supplier_legal_form' then 5
+        end as rule_level
+    from {{ ref('influenceable_rules') }}
 
 ),
 
@@ -173,6 +203,45 @@ with_area as (
     left join pc4s
         on final.pc4 = pc4s.pc4
 
+),
+
+-- The deciding rule per line (lines no rule matches do not appear).
+deciding_rule as (
+
+    select
+        with_area.invoice_line_key,
+        rules.rule_id,
+        rules.exclusion_class
+    from with_area
+    inner join influenceable_rules as rules
+        on (rules.anchor_code = '*' or rules.anchor_code = with_area.anchor_code)
+        and (
+            (rules.match_field = 'supplier_kvk_number'
+                and coalesce(with_area.organisation_kvk_number, with_area.kvk_number) = rules.match_value)
+            or (rules.match_field = 'ledger_account' and with_area.ledger_account = rules.match_value)
+            or (rules.match_field = 'ledger_account_prefix'
+                and starts_with(with_area.ledger_account, rules.match_value))
+            or (rules.match_field = 'category' and lower(trim(with_area.category)) = lower(rules.match_value))
+            or (rules.match_field = 'supplier_legal_form' and with_area.legal_form = rules.match_value)
+        )
+    qualify row_number() over (
+        partition by with_area.invoice_line_key
+        order by rules.rule_level, (rules.anchor_code = '*'), length(rules.match_value) desc, rules.rule_id
+    ) = 1
+
+),
+
+scoped as (
+
+    select
+        with_area.*,
+        coalesce(deciding_rule.exclusion_class, 'influenceable') = 'influenceable' as is_influenceable,
+        nullif(deciding_rule.exclusion_class, 'influenceable') as exclusion_class,
+        deciding_rule.rule_id as influenceable_rule_id
+    from with_area
+    left join deciding_rule
+        on with_area.invoice_line_key = deciding_rule.invoice_line_key
+
 )
 
-select * from with_area
+select * from scoped

@@ -1,10 +1,15 @@
--- The steering figures per anchor and year: the share of spend landing in Nieuw-West, how sure it is,
--- the change against last year and the nulmeting, and the way to the streefwaarde.
+-- The steering figures per anchor, year and spend scope: the share of spend landing in Nieuw-West, how
+-- sure it is, the change against last year and the nulmeting, and the way to the streefwaarde.
+-- One row per anchor x year x spend_scope ('total': all spend; 'influenceable': without what the
+-- anchor cannot redirect, per seed influenceable_rules). Baseline and target come per anchor and scope
+-- from seed streefwaarden.
 --
---   share_nieuw_west      = spend in Nieuw-West / all spend (excl. VAT, credit notes netted)
---   share_nieuw_west_low  = the same: spend whose place is unknown counted as NOT in Nieuw-West
---   share_nieuw_west_high = (spend in Nieuw-West + spend of unknown place) / all spend: unknown counted
---                           as all in Nieuw-West; the true share lies between low and high
+--   share_nieuw_west      = spend in Nieuw-West / all spend in scope (excl. VAT, credit notes netted)
+--   share_if_unknown_local = (spend in Nieuw-West + spend of unknown place) / all spend: unknown
+--                           counted as all in Nieuw-West
+--   share_nieuw_west_low, share_nieuw_west_high = the lower and the higher of share_nieuw_west and
+--                           share_if_unknown_local: the true share lies between them (normally low =
+--                           share; the other way round only when unknown spend nets negative)
 --   change_pp_*           = difference in percentage points (share x 100)
 --   trajectory_share      = the straight line from the nulmeting share (baseline_year) to the target
 --                           share (target_year), read at this year
@@ -15,7 +20,8 @@ with
 
 spend as (
 
-    select * from {{ ref('fct_spend_by_tier') }}
+    select * from {{ ref('fct_local_spend_share') }}
+    where period_grain = 'year'
 
 ),
 
@@ -31,6 +37,7 @@ per_year as (
         anchor_code,
         max(anchor_name) as anchor_name,
         year,
+        spend_scope,
         max(placement_basis) as placement_basis,
         cast(sum(spend_eur) as decimal(18, 2)) as spend_eur,
         cast(coalesce(sum(spend_eur) filter (where tier = 'nieuw_west'), 0) as decimal(18, 2))
@@ -38,7 +45,7 @@ per_year as (
         cast(coalesce(sum(spend_eur) filter (where tier = 'unknown'), 0) as decimal(18, 2))
             as spend_unknown_eur
     from spend
-    group by anchor_code, year
+    group by anchor_code, year, spend_scope
 
 ),
 
@@ -49,7 +56,7 @@ shares as (
         round(cast(spend_nieuw_west_eur as double) / nullif(cast(spend_eur as double), 0), 12)
             as share_nieuw_west,
         round(cast(spend_nieuw_west_eur + spend_unknown_eur as double) / nullif(cast(spend_eur as double), 0), 12)
-            as share_nieuw_west_high
+            as share_if_unknown_local
     from per_year
 
 ),
@@ -62,15 +69,19 @@ with_baseline as (
         targets.target_year,
         targets.target_share_nieuw_west,
         max(case when shares.year = targets.baseline_year then shares.share_nieuw_west end)
-            over (partition by shares.anchor_code) as baseline_share_nieuw_west,
-        lag(shares.share_nieuw_west) over (partition by shares.anchor_code order by shares.year)
+            over by_scope as baseline_share_nieuw_west,
+        lag(shares.share_nieuw_west) over by_scope_in_time
             as previous_share_nieuw_west,
-        lag(shares.spend_nieuw_west_eur) over (partition by shares.anchor_code order by shares.year)
+        lag(shares.spend_nieuw_west_eur) over by_scope_in_time
             as previous_spend_nieuw_west_eur,
-        lag(shares.year) over (partition by shares.anchor_code order by shares.year) as previous_year
+        lag(shares.year) over by_scope_in_time as previous_year
     from shares
     left join targets
         on shares.anchor_code = targets.anchor_code
+        and shares.spend_scope = targets.spend_scope
+    window
+        by_scope as (partition by shares.anchor_code, shares.spend_scope),
+        by_scope_in_time as (partition by shares.anchor_code, shares.spend_scope order by shares.year)
 
 ),
 
@@ -96,13 +107,14 @@ final as (
         anchor_code,
         anchor_name,
         year,
+        spend_scope,
         placement_basis,
         spend_eur,
         spend_nieuw_west_eur,
         spend_unknown_eur,
         share_nieuw_west,
-        share_nieuw_west as share_nieuw_west_low,
-        share_nieuw_west_high,
+        least(share_nieuw_west, share_if_unknown_local) as share_nieuw_west_low,
+        greatest(share_nieuw_west, share_if_unknown_local) as share_nieuw_west_high,
         case when previous_year = year - 1 then round((share_nieuw_west - previous_share_nieuw_west) * 100, 12) end
             as change_pp_vs_previous_year,
         case when previous_year = year - 1 then spend_nieuw_west_eur - previous_spend_nieuw_west_eur end

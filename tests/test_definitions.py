@@ -52,6 +52,16 @@ EXPECTED_ASSETS = {
     "marts/fct_lm3",
     "reference/lm3_respend",
     "reference/streefwaarden",
+    # The data quality scorecard (issue 5 item 5) and the marts it summarises.
+    "reference/anchor_vat_basis",
+    "intermediate/int_invoices_aggregated",
+    "intermediate/int_supplier_years_aggregated",
+    "marts/fct_vat_basis",
+    "marts/fct_placement_methods",
+    "marts/fct_suspected_duplicate_invoices",
+    "marts/fct_credit_notes",
+    "marts/fct_unresolved_suppliers",
+    "marts/fct_data_quality_scorecard",
 }
 
 

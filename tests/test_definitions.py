@@ -54,6 +54,16 @@ EXPECTED_ASSETS = {
     "reference/streefwaarden",
     "reference/influenceable_rules",
     "marts/fct_local_spend_share",
+    # The data quality scorecard (issue 5 item 5) and the marts it summarises.
+    "reference/anchor_vat_basis",
+    "intermediate/int_invoices_aggregated",
+    "intermediate/int_supplier_years_aggregated",
+    "marts/fct_vat_basis",
+    "marts/fct_placement_methods",
+    "marts/fct_suspected_duplicate_invoices",
+    "marts/fct_credit_notes",
+    "marts/fct_unresolved_suppliers",
+    "marts/fct_data_quality_scorecard",
 }
 
 

@@ -6,9 +6,9 @@
 --   spend_all_anchors_eur = sum(amount_excl_vat) the anchors paid its organisation (any establishment,
 --                           any year); 0 when none of them buys from it yet
 --   n_anchors_buying     = number of anchors with lines to its organisation
--- Privacy: name, vestigingsnummer and KvK number are NULL when the owners may be natural persons
--- (eenmanszaak, VOF, maatschap, CV, or an unknown legal form); establishment_key and supplier_key
--- (the same key as in the spend marts) are stable, pseudonymous keys.
+-- Privacy: names are NULL when the owners may be natural persons (eenmanszaak, VOF, maatschap, CV,
+-- or an unknown legal form); no KvK or vestiging numbers: establishment_key and supplier_key (the same
+-- key as in the spend marts) are stable, pseudonymous keys.
 with
 
 activities as (
@@ -108,8 +108,6 @@ final as (
         names.sector_name,
         {{ surrogate_key(["'establishment'", 'est.vestigingsnummer']) }} as establishment_key,
         {{ surrogate_key(["'organisation'", 'est.kvk_number']) }} as supplier_key,
-        case when not est.is_natural_person then est.vestigingsnummer end as vestigingsnummer,
-        case when not est.is_natural_person then est.kvk_number end as kvk_number,
         est.establishment_name,
         est.organisation_name,
         est.legal_form_group,

@@ -7,8 +7,8 @@
 --   spend_eur     = sum(amount_excl_vat) over those anchors, credit notes netted
 --   tier, target_sector, sbi_division_code, legal_form_group, size_class
 --                 = the profile of the anchor with the largest spend with it (int_suppliers_by_anchor_year)
--- Privacy: name and KvK number are NULL when the owners may be natural persons; supplier_key is the
--- stable key (the same as in the other recipient marts).
+-- Privacy: the name is NULL when the owners may be natural persons; no KvK numbers: supplier_key is
+-- the stable key (the same as in the other recipient marts).
 with
 
 suppliers as (
@@ -50,7 +50,6 @@ final as (
     select
         shared.invoice_year as year,
         shared.supplier_key,
-        case when not profiles.is_natural_person then profiles.organisation_kvk_number end as kvk_number,
         case when not profiles.is_natural_person then profiles.organisation_name end as organisation_name,
         profiles.tier,
         profiles.legal_form_group,

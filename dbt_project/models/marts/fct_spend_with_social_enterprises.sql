@@ -4,8 +4,8 @@
 --   spend_eur = sum(amount_excl_vat), credit notes netted
 --   share     = spend_eur / the anchor-year's total spend (all suppliers, as in fct_spend_by_tier)
 -- Tier, sector and legal form group are the supplier's profile (int_suppliers_by_anchor_year).
--- Name and KvK number are NULL when the owners may be natural persons (privacy rule); supplier_key
--- is the stable key.
+-- The name is NULL when the owners may be natural persons (privacy rule); no KvK or vestiging
+-- numbers leave the intermediate layer: supplier_key is the stable key.
 with
 
 suppliers as (
@@ -38,7 +38,6 @@ final as (
         suppliers.anchor_name,
         suppliers.invoice_year as year,
         suppliers.supplier_key,
-        case when not suppliers.is_natural_person then suppliers.organisation_kvk_number end as kvk_number,
         case when not suppliers.is_natural_person then suppliers.organisation_name end as organisation_name,
         suppliers.legal_form_group,
         social.source,

@@ -12,9 +12,9 @@
 --                 side activity is in the supplier's SBI 2025 division (NULL when the division is
 --                 unknown); _same_target_sector likewise for its target sector (NULL for other and
 --                 unknown)
--- Privacy: name and KvK number are NULL when the owners may be natural persons or the legal form is
--- unknown (foreign creditors included); supplier_key and supplier_refs (the anchor's own creditor
--- numbers) identify the supplier.
+-- Privacy: the name is NULL when the owners may be natural persons or the legal form is unknown
+-- (foreign creditors included); no KvK numbers: supplier_key and supplier_refs (the anchor's own
+-- creditor numbers) identify the supplier.
 with
 
 suppliers as (
@@ -94,7 +94,6 @@ final as (
         ranked.invoice_year as year,
         cast(ranked.supplier_rank as integer) as supplier_rank,
         ranked.supplier_key,
-        case when not ranked.is_natural_person then ranked.organisation_kvk_number end as kvk_number,
         case when not ranked.is_natural_person then ranked.organisation_name end as organisation_name,
         ranked.supplier_refs,
         ranked.tier,

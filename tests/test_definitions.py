@@ -64,6 +64,23 @@ EXPECTED_ASSETS = {
     "marts/fct_credit_notes",
     "marts/fct_unresolved_suppliers",
     "marts/fct_data_quality_scorecard",
+    # Who receives the money, leakage and opportunity (issue 5 items 3 and 4).
+    "reference/sbi2008_sbi2025_correspondence",
+    "reference/target_sectors",
+    "reference/target_sector_codes",
+    "reference/legal_form_groups",
+    "reference/size_classes",
+    "reference/social_enterprises",
+    "intermediate/int_establishment_activities",
+    "intermediate/int_establishments_classified",
+    "intermediate/int_invoice_lines_classified",
+    "intermediate/int_suppliers_by_anchor_year",
+    "marts/fct_spend_by_recipient_group",
+    "marts/fct_spend_with_social_enterprises",
+    "marts/fct_nieuw_west_establishments_by_sector",
+    "marts/fct_sector_leakage",
+    "marts/fct_top_non_local_suppliers",
+    "marts/fct_shared_suppliers",
 }
 
 

@@ -71,12 +71,16 @@ def expected_creditor_tiers(data: Path, warehouse: Path, tiers: dict[str, str]) 
                                "where status = 'auto_accepted' and vestigingsnummer is not null").fetchall()
     resolved = {(a, r): v for a, r, v in resolved}
 
-    def tier(row) -> str:
+    def establishment(row) -> str | None:
+        """The establishment the line names (export) or supplier resolution found, placed or not."""
         fields = set(row["in_export"].split("|")) if row["in_export"] else set()
         if fields & {"vestigingsnummer", "kvk_number"}:
-            est = row["vestigingsnummer"]
-        else:
-            est = resolved.get((row["anchor_code"], row["supplier_ref"]))
+            return row["vestigingsnummer"]
+        return resolved.get((row["anchor_code"], row["supplier_ref"]))
+
+    def tier(row) -> str:
+        fields = set(row["in_export"].split("|")) if row["in_export"] else set()
+        est = establishment(row)
         if est in placed_est:
             return org_tier[org_of[est]]
         if row["country"] != "NL":
@@ -86,6 +90,8 @@ def expected_creditor_tiers(data: Path, warehouse: Path, tiers: dict[str, str]) 
         return "unknown"
 
     creditors["tier"] = creditors.apply(tier, axis=1)
+    creditors["establishment"] = creditors.apply(establishment, axis=1)
+    creditors["establishment_placed"] = creditors["establishment"].isin(placed_est)
     return creditors
 
 

@@ -1,0 +1,132 @@
+-- One row per invoice line (int_invoice_lines_placed) with who receives the money: the supplier's
+-- legal form group, size class, SBI 2025 section and division (one view over SBI 2008 and 2025),
+-- target sector and whether it is a listed social enterprise. The supplier is the delivering
+-- establishment of int_invoice_lines_placed (`vestigingsnummer`: named on the line, or found by
+-- supplier resolution); its attributes come from int_establishments_classified.
+--   supplier_key       = md5('organisation' | KvK number) when an establishment is known, else
+--                        md5('creditor' | anchor_code | supplier_ref): a stable key that names nobody;
+--   legal_form_group   = the establishment's group; without an establishment `foreign` when the line
+--                        was placed abroad (supplier country not NL), else `unknown`;
+--   target_sector      = the sector of the establishment's main SBI activity (`target_sector_basis`
+--                        = sbi); when no establishment or activity is known, the sector of the line's
+--                        CPV code (longest matching cpv prefix of `target_sector_codes`, else
+--                        `other`; basis = cpv); else `unknown` (basis = none). The supplier's
+--                        activity wins over the CPV code: the marts ask who receives the money.
+with
+
+lines as (
+
+    select * from {{ ref('int_invoice_lines_placed') }}
+
+),
+
+staged_lines as (
+
+    select invoice_line_key, cpv_code from {{ ref('stg_anchors__invoice_lines') }}
+
+),
+
+establishments as (
+
+    select * from {{ ref('int_establishments_classified') }}
+
+),
+
+cpv_sector_codes as (
+
+    select code_prefix, target_sector
+    from {{ ref('target_sector_codes') }}
+    where code_system = 'cpv'
+
+),
+
+with_cpv as (
+
+    select
+        lines.*,
+        staged.cpv_code,
+        -- the 8 digits without the check digit
+        left(replace(staged.cpv_code, ' ', ''), 8) as cpv_digits
+    from lines
+    left join staged_lines as staged
+        on lines.invoice_line_key = staged.invoice_line_key
+
+),
+
+cpv_sectors as (
+
+    select
+        lines.invoice_line_key,
+        codes.target_sector
+    from with_cpv as lines
+    inner join cpv_sector_codes as codes
+        on starts_with(lines.cpv_digits, codes.code_prefix)
+    qualify row_number() over (
+        partition by lines.invoice_line_key
+        order by length(codes.code_prefix) desc
+    ) = 1
+
+),
+
+classified as (
+
+    select
+        lines.invoice_line_key,
+        lines.anchor_code,
+        lines.anchor_name,
+        lines.invoice_year,
+        lines.supplier_ref,
+        lines.amount_excl_vat,
+        lines.tier,
+        lines.placement_basis,
+        lines.placement_method,
+        est.vestigingsnummer,
+        est.kvk_number as organisation_kvk_number,
+        case
+            when est.kvk_number is not null then {{ surrogate_key(["'organisation'", 'est.kvk_number']) }}
+            else {{ surrogate_key(["'creditor'", 'lines.anchor_code', 'lines.supplier_ref']) }}
+        end as supplier_key,
+        est.legal_form,
+        case
+            when est.vestigingsnummer is not null then est.legal_form_group
+            when lines.placement_method = 'abroad' then 'foreign'
+            else 'unknown'
+        end as legal_form_group,
+        coalesce(est.is_natural_person, true) as is_natural_person,
+        est.organisation_name,
+        est.organisation_n_employees,
+        coalesce(est.size_class, 'unknown') as size_class,
+        coalesce(est.is_social_enterprise, false) as is_social_enterprise,
+        est.sbi_version,
+        est.sbi_main_activity_code,
+        est.sbi_section_code,
+        est.sbi_section_name,
+        est.sbi_division_code,
+        est.sbi_division_name,
+        est.sbi_correspondence,
+        lines.cpv_code,
+        nullif(est.target_sector, 'unknown') as target_sector_sbi,
+        case when lines.cpv_digits is not null then coalesce(cpv.target_sector, 'other') end as target_sector_cpv
+    from with_cpv as lines
+    left join establishments as est
+        on lines.vestigingsnummer = est.vestigingsnummer
+    left join cpv_sectors as cpv
+        on lines.invoice_line_key = cpv.invoice_line_key
+
+),
+
+final as (
+
+    select
+        *,
+        coalesce(target_sector_sbi, target_sector_cpv, 'unknown') as target_sector,
+        case
+            when target_sector_sbi is not null then 'sbi'
+            when target_sector_cpv is not null then 'cpv'
+            else 'none'
+        end as target_sector_basis
+    from classified
+
+)
+
+select * from final

@@ -1,0 +1,113 @@
+-- One row per anchor x year x supplier (supplier_key: the organisation by KvK number when an
+-- establishment is known, else the anchor's creditor), with its spend and a profile:
+--   spend_eur            = sum(amount_excl_vat), credit notes netted
+--   spend_nieuw_west_eur = sum(amount_excl_vat) filter (tier = 'nieuw_west')
+--   tier, target_sector, sbi_section/division, legal_form_group, size_class
+--                        = those of the supplier's lines with the largest net spend (ties: the
+--                          lowest tier order, then alphabetical): under the default CLES basis an
+--                          organisation has one tier, and its establishments usually one activity.
+--   supplier_refs        = the anchor's creditor numbers of the supplier, sorted, comma-separated.
+-- Names stay NULL for natural persons (int_establishments_classified); kvk_number is kept here
+-- (intermediate) and nulled for natural persons in the marts.
+with
+
+lines as (
+
+    select * from {{ ref('int_invoice_lines_classified') }}
+
+),
+
+geography_tiers as (
+
+    select * from {{ ref('geography_tiers') }}
+
+),
+
+profiles as (
+
+    select
+        lines.anchor_code,
+        lines.invoice_year,
+        lines.supplier_key,
+        lines.tier,
+        tiers.tier_order,
+        lines.target_sector,
+        lines.sbi_section_code,
+        lines.sbi_section_name,
+        lines.sbi_division_code,
+        lines.sbi_division_name,
+        lines.legal_form_group,
+        lines.size_class,
+        sum(lines.amount_excl_vat) as profile_spend
+    from lines
+    left join geography_tiers as tiers
+        on lines.tier = tiers.tier
+    group by all
+
+),
+
+predominant_profiles as (
+
+    select *
+    from profiles
+    qualify row_number() over (
+        partition by anchor_code, invoice_year, supplier_key
+        order by
+            profile_spend desc, tier_order, target_sector, sbi_division_code nulls last,
+            legal_form_group, size_class
+    ) = 1
+
+),
+
+spend as (
+
+    select
+        anchor_code,
+        max(anchor_name) as anchor_name,
+        invoice_year,
+        supplier_key,
+        max(organisation_kvk_number) as organisation_kvk_number,
+        bool_or(is_natural_person) as is_natural_person,
+        max(organisation_name) as organisation_name,
+        bool_or(is_social_enterprise) as is_social_enterprise,
+        string_agg(distinct supplier_ref, ',' order by supplier_ref) as supplier_refs,
+        sum(amount_excl_vat) as spend_eur,
+        coalesce(sum(amount_excl_vat) filter (where tier = 'nieuw_west'), 0) as spend_nieuw_west_eur,
+        count(*) as n_lines
+    from lines
+    group by anchor_code, invoice_year, supplier_key
+
+),
+
+final as (
+
+    select
+        spend.anchor_code,
+        spend.anchor_name,
+        spend.invoice_year,
+        spend.supplier_key,
+        spend.organisation_kvk_number,
+        spend.is_natural_person,
+        spend.organisation_name,
+        spend.is_social_enterprise,
+        spend.supplier_refs,
+        profiles.tier,
+        profiles.target_sector,
+        profiles.sbi_section_code,
+        profiles.sbi_section_name,
+        profiles.sbi_division_code,
+        profiles.sbi_division_name,
+        profiles.legal_form_group,
+        profiles.size_class,
+        spend.spend_eur,
+        spend.spend_nieuw_west_eur,
+        spend.n_lines
+    from spend
+    inner join predominant_profiles as profiles
+        on spend.anchor_code = profiles.anchor_code
+        and spend.invoice_year = profiles.invoice_year
+        and spend.supplier_key = profiles.supplier_key
+
+)
+
+select * from final

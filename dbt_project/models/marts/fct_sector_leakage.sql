@@ -1,0 +1,164 @@
+-- Leakage and opportunity per sector: how much of an anchor's spend in a sector leaves Nieuw-West
+-- (and Amsterdam) while establishments with the same activity exist in Nieuw-West. One row per
+-- anchor x year x sector_scheme x sector_code that has lines, in two schemes: `target_sector` (the
+-- line's target sector, incl. `other` and `unknown`) and `sbi_division` (SBI 2025 division of the
+-- supplier's main activity, `unknown` without one). Each scheme splits all of an anchor-year's lines,
+-- so per scheme spend_eur adds up to fct_spend_by_tier (tested).
+--   spend_eur                       = sum(amount_excl_vat), credit notes netted
+--   spend_nieuw_west_eur            = ... filter (tier = 'nieuw_west')
+--   spend_leaving_nieuw_west_eur    = ... filter (tier in rest_of_amsterdam, rest_of_mra,
+--                                     rest_of_netherlands, abroad): known to land outside Nieuw-West
+--   spend_leaving_amsterdam_eur     = ... filter (tier in rest_of_mra, rest_of_netherlands, abroad)
+--   spend_unknown_place_eur         = ... filter (tier = 'unknown'): neither local nor leaving
+--   so spend_eur = spend_nieuw_west_eur + spend_leaving_nieuw_west_eur + spend_unknown_place_eur.
+--   n_nieuw_west_establishments     = establishments with their own address in Nieuw-West whose main
+--                                     or a side SBI activity is in the sector (NULL for `other` and
+--                                     `unknown`, which are no activity); _main: main activity only
+--   n_nieuw_west_organisations      = their distinct KvK numbers
+--   leakage_with_local_alternative_eur = spend_leaving_nieuw_west_eur when
+--                                     n_nieuw_west_establishments > 0, else 0: the opportunity
+--   share_leaving_nieuw_west        = spend_leaving_nieuw_west_eur / spend_eur (NULL when 0)
+with
+
+lines as (
+
+    select * from {{ ref('int_invoice_lines_classified') }}
+
+),
+
+nieuw_west_establishments as (
+
+    select * from {{ ref('fct_nieuw_west_establishments_by_sector') }}
+
+),
+
+target_sectors as (
+
+    select * from {{ ref('target_sectors') }}
+
+),
+
+line_sectors as (
+
+    select
+        anchor_code,
+        anchor_name,
+        invoice_year,
+        tier,
+        amount_excl_vat,
+        'target_sector' as sector_scheme,
+        target_sector as sector_code
+    from lines
+    union all
+    select
+        anchor_code,
+        anchor_name,
+        invoice_year,
+        tier,
+        amount_excl_vat,
+        'sbi_division',
+        coalesce(sbi_division_code, 'unknown')
+    from lines
+
+),
+
+sector_names as (
+
+    select distinct
+        'sbi_division' as sector_scheme,
+        sbi_division_code as sector_code,
+        sbi_division_name as sector_name
+    from lines
+    where sbi_division_code is not null
+    union all
+    select 'target_sector', target_sector, label_en
+    from target_sectors
+    union all
+    select 'sbi_division', 'unknown', 'Unknown'
+
+),
+
+spend as (
+
+    select
+        anchor_code,
+        max(anchor_name) as anchor_name,
+        invoice_year as year,
+        sector_scheme,
+        sector_code,
+        cast(sum(amount_excl_vat) as decimal(18, 2)) as spend_eur,
+        cast(coalesce(sum(amount_excl_vat) filter (where tier = 'nieuw_west'), 0) as decimal(18, 2))
+            as spend_nieuw_west_eur,
+        cast(coalesce(sum(amount_excl_vat) filter (
+            where tier in ('rest_of_amsterdam', 'rest_of_mra', 'rest_of_netherlands', 'abroad')
+        ), 0) as decimal(18, 2)) as spend_leaving_nieuw_west_eur,
+        cast(coalesce(sum(amount_excl_vat) filter (
+            where tier in ('rest_of_mra', 'rest_of_netherlands', 'abroad')
+        ), 0) as decimal(18, 2)) as spend_leaving_amsterdam_eur,
+        cast(coalesce(sum(amount_excl_vat) filter (where tier = 'unknown'), 0) as decimal(18, 2))
+            as spend_unknown_place_eur,
+        count(*) as n_lines
+    from line_sectors
+    group by anchor_code, invoice_year, sector_scheme, sector_code
+
+),
+
+local_alternatives as (
+
+    select
+        sector_scheme,
+        sector_code,
+        count(*) as n_nieuw_west_establishments,
+        count(*) filter (where activity_role = 'main') as n_nieuw_west_establishments_main,
+        count(distinct supplier_key) as n_nieuw_west_organisations
+    from nieuw_west_establishments
+    group by sector_scheme, sector_code
+
+),
+
+final as (
+
+    select
+        spend.anchor_code,
+        spend.anchor_name,
+        spend.year,
+        spend.sector_scheme,
+        spend.sector_code,
+        names.sector_name,
+        spend.spend_eur,
+        spend.spend_nieuw_west_eur,
+        spend.spend_leaving_nieuw_west_eur,
+        spend.spend_leaving_amsterdam_eur,
+        spend.spend_unknown_place_eur,
+        spend.n_lines,
+        case
+            when spend.sector_code not in ('other', 'unknown')
+                then coalesce(alternatives.n_nieuw_west_establishments, 0)
+        end as n_nieuw_west_establishments,
+        case
+            when spend.sector_code not in ('other', 'unknown')
+                then coalesce(alternatives.n_nieuw_west_establishments_main, 0)
+        end as n_nieuw_west_establishments_main,
+        case
+            when spend.sector_code not in ('other', 'unknown')
+                then coalesce(alternatives.n_nieuw_west_organisations, 0)
+        end as n_nieuw_west_organisations,
+        case
+            when coalesce(alternatives.n_nieuw_west_establishments, 0) > 0
+                and spend.sector_code not in ('other', 'unknown')
+                then spend.spend_leaving_nieuw_west_eur
+            else cast(0 as decimal(18, 2))
+        end as leakage_with_local_alternative_eur,
+        cast(spend.spend_leaving_nieuw_west_eur as double) / nullif(cast(spend.spend_eur as double), 0)
+            as share_leaving_nieuw_west
+    from spend
+    left join sector_names as names
+        on spend.sector_scheme = names.sector_scheme
+        and spend.sector_code = names.sector_code
+    left join local_alternatives as alternatives
+        on spend.sector_scheme = alternatives.sector_scheme
+        and spend.sector_code = alternatives.sector_code
+
+)
+
+select * from final

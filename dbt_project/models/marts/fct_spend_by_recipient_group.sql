@@ -1,0 +1,158 @@
+-- Who receives the money: spend of each anchor per year broken down by one recipient dimension at a
+-- time. One row per anchor x year x dimension x group that has lines, for five dimensions:
+--   sbi_section       SBI 2025 section of the supplier's main activity (SBI 2008 mapped, see the
+--                     sbi2008_sbi2025_correspondence seed); `unknown` without a known activity;
+--   sbi_division      SBI 2025 division, likewise;
+--   target_sector     the programme's target sector (SBI, else CPV; see int_invoice_lines_classified);
+--   legal_form_group  cooperative, foundation, association, sole_trader_partnership, bv_nv,
+--                     public_body, foreign, unknown;
+--   size_class        working persons of the supplier's organisation (1, 2-9, 10-49, 50-249, 250+,
+--                     unknown).
+-- Every dimension splits the same lines, so per anchor x year x dimension the groups add up to the
+-- anchor-year's spend in fct_spend_by_tier (tested).
+--   spend_eur                   = sum(amount_excl_vat), credit notes netted
+--   spend_nieuw_west_eur        = sum(amount_excl_vat) filter (tier = 'nieuw_west')
+--   spend_amsterdam_eur         = sum(amount_excl_vat) filter (tier in nieuw_west, rest_of_amsterdam)
+--   share                       = spend_eur / sum(spend_eur) over the anchor x year x dimension
+--   spend_partial_sbi_mapping_eur = for the SBI dimensions, spend whose SBI 2008 code maps to SBI 2025
+--                                 only approximately (correspondence `partial`); NULL for the others.
+with
+
+lines as (
+
+    select * from {{ ref('int_invoice_lines_classified') }}
+
+),
+
+target_sectors as (
+
+    select * from {{ ref('target_sectors') }}
+
+),
+
+size_classes as (
+
+    select * from {{ ref('size_classes') }}
+
+),
+
+-- One row per line x dimension: the line's group in that dimension.
+line_groups as (
+
+    select
+        lines.*,
+        dims.dimension,
+        dims.group_code,
+        dims.group_label
+    from lines
+    cross join lateral (
+        select
+            'sbi_section' as dimension,
+            coalesce(lines.sbi_section_code, 'unknown') as group_code,
+            coalesce(lines.sbi_section_name, 'Unknown') as group_label
+        union all
+        select
+            'sbi_division',
+            coalesce(lines.sbi_division_code, 'unknown'),
+            coalesce(lines.sbi_division_name, 'Unknown')
+        union all
+        select 'target_sector', lines.target_sector, null
+        union all
+        select 'legal_form_group', lines.legal_form_group, null
+        union all
+        select 'size_class', lines.size_class, null
+    ) as dims
+
+),
+
+labelled as (
+
+    select
+        line_groups.* exclude (group_label),
+        case line_groups.dimension
+            when 'target_sector' then sectors.label_en
+            when 'size_class' then coalesce(sizes.label_nl, 'Unknown')
+            when 'legal_form_group' then case line_groups.group_code
+                when 'cooperative' then 'Co-operatives and mutuals'
+                when 'foundation' then 'Foundations (stichting)'
+                when 'association' then 'Associations (vereniging)'
+                when 'sole_trader_partnership' then 'Sole traders and partnerships (eenmanszaak, VOF, maatschap, CV)'
+                when 'bv_nv' then 'Limited companies (BV, NV)'
+                when 'public_body' then 'Public bodies'
+                when 'foreign' then 'Foreign'
+                else 'Unknown'
+            end
+            else line_groups.group_label
+        end as group_label,
+        case line_groups.dimension
+            when 'target_sector' then sectors.sector_order
+            when 'size_class' then coalesce(sizes.size_order, 99)
+            when 'legal_form_group' then case line_groups.group_code
+                when 'cooperative' then 1
+                when 'foundation' then 2
+                when 'association' then 3
+                when 'sole_trader_partnership' then 4
+                when 'bv_nv' then 5
+                when 'public_body' then 6
+                when 'foreign' then 7
+                else 99
+            end
+            -- SBI: sections A..V in letter order, divisions by number; unknown last
+            when 'sbi_section' then case
+                when line_groups.group_code = 'unknown' then 99
+                else ascii(line_groups.group_code) - ascii('A') + 1
+            end
+            when 'sbi_division' then coalesce(try_cast(line_groups.group_code as integer), 99)
+        end as group_order
+    from line_groups
+    left join target_sectors as sectors
+        on line_groups.dimension = 'target_sector'
+        and line_groups.group_code = sectors.target_sector
+    left join size_classes as sizes
+        on line_groups.dimension = 'size_class'
+        and line_groups.group_code = sizes.size_class
+
+),
+
+aggregated as (
+
+    select
+        anchor_code,
+        max(anchor_name) as anchor_name,
+        invoice_year as year,
+        dimension,
+        group_code,
+        max(group_label) as group_label,
+        max(group_order) as group_order,
+        cast(sum(amount_excl_vat) as decimal(18, 2)) as spend_eur,
+        cast(coalesce(sum(amount_excl_vat) filter (where tier = 'nieuw_west'), 0) as decimal(18, 2))
+            as spend_nieuw_west_eur,
+        cast(
+            coalesce(sum(amount_excl_vat) filter (where tier in ('nieuw_west', 'rest_of_amsterdam')), 0)
+            as decimal(18, 2)
+        ) as spend_amsterdam_eur,
+        case
+            when dimension in ('sbi_section', 'sbi_division') then cast(
+                coalesce(sum(amount_excl_vat) filter (where sbi_correspondence = 'partial'), 0)
+                as decimal(18, 2)
+            )
+        end as spend_partial_sbi_mapping_eur,
+        count(*) as n_lines,
+        count(distinct supplier_key) as n_suppliers
+    from labelled
+    group by anchor_code, invoice_year, dimension, group_code
+
+),
+
+final as (
+
+    select
+        *,
+        cast(spend_eur as double)
+        / nullif(cast(sum(spend_eur) over (partition by anchor_code, year, dimension) as double), 0)
+            as share
+    from aggregated
+
+)
+
+select * from final

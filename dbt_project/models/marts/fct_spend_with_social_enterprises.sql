@@ -1,0 +1,60 @@
+-- Spend of each anchor per year with each listed social enterprise (the `social_enterprises` seed,
+-- matched on the KvK number of the supplier's organisation). One row per anchor x year x listed
+-- organisation that has lines; empty while the seed is empty.
+--   spend_eur = sum(amount_excl_vat), credit notes netted
+--   share     = spend_eur / the anchor-year's total spend (all suppliers, as in fct_spend_by_tier)
+-- Tier, sector and legal form group are the supplier's profile (int_suppliers_by_anchor_year).
+-- The name is NULL when the owners may be natural persons (privacy rule); no KvK or vestiging
+-- numbers leave the intermediate layer: supplier_key is the stable key.
+with
+
+suppliers as (
+
+    select * from {{ ref('int_suppliers_by_anchor_year') }}
+
+),
+
+social_enterprises as (
+
+    select * from {{ ref('social_enterprises') }}
+
+),
+
+anchor_years as (
+
+    select
+        anchor_code,
+        invoice_year,
+        sum(spend_eur) as anchor_year_spend_eur
+    from suppliers
+    group by anchor_code, invoice_year
+
+),
+
+final as (
+
+    select
+        suppliers.anchor_code,
+        suppliers.anchor_name,
+        suppliers.invoice_year as year,
+        suppliers.supplier_key,
+        case when not suppliers.is_natural_person then suppliers.organisation_name end as organisation_name,
+        suppliers.legal_form_group,
+        social.source,
+        social.source_note,
+        suppliers.tier,
+        suppliers.target_sector,
+        suppliers.sbi_division_code,
+        cast(suppliers.spend_eur as decimal(18, 2)) as spend_eur,
+        suppliers.n_lines,
+        cast(suppliers.spend_eur as double) / nullif(cast(years.anchor_year_spend_eur as double), 0) as share
+    from suppliers
+    inner join social_enterprises as social
+        on suppliers.organisation_kvk_number = social.kvk_number
+    left join anchor_years as years
+        on suppliers.anchor_code = years.anchor_code
+        and suppliers.invoice_year = years.invoice_year
+
+)
+
+select * from final

@@ -37,7 +37,7 @@ ACCEPTED_COLUMNS = [
     "anchor_code", "anchor_name", "source_file", "source_row", "invoice_id", "invoice_line", "invoice_date",
     "booking_period", "supplier_ref", "supplier_name", "kvk_number", "vestigingsnummer", "vat_number", "iban",
     "supplier_street", "supplier_house_number", "supplier_postcode", "supplier_city", "supplier_country",
-    "amount_excl_vat_cents", "vat_amount_cents", "currency", "ledger_account", "cost_centre", "category",
+    "amount_excl_vat_cents", "vat_amount_cents", "vat_basis", "currency", "ledger_account", "cost_centre", "category",
     "cpv_code", "description",
 ]
 REJECTED_COLUMNS = ["anchor_code", "source_file", "source_row", "field", "column", "value", "reason_code", "reason",
@@ -543,6 +543,9 @@ def canonicalise(frames: list[tuple[str, pd.DataFrame]], cfg: AnchorConfig) -> C
             vat = pd.Series(np.sign(base) * mag, index=src.index, dtype="Int64").where(amount.notna())
     out["amount_excl_vat_cents"] = net
     out["vat_amount_cents"] = vat
+    # How the VAT amount was obtained: the export's own VAT column, or computed from its VAT rate.
+    basis = {"column": "column", "rate": "rate"}.get(cfg.vat)
+    out["vat_basis"] = pd.Series(basis, index=src.index, dtype=object).where(vat.notna(), None)
 
     currency = txt("currency").str.upper().fillna(cfg.currency)
     reject("currency", currency != "EUR", "currency_unsupported")

@@ -52,6 +52,7 @@ def invoice_lines_schema(line_identity: tuple[str, ...] = ("invoice_id", "invoic
             "supplier_country": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{2}$")),
             "amount_excl_vat": pa.Column(float),
             "vat_amount": pa.Column(float, nullable=True),
+            "vat_basis": pa.Column(object, pa.Check.isin(["column", "rate"]), nullable=True),
         },
         checks=[
             pa.Check(_nl_postcodes_valid, error="Dutch postcode not normalised to 1234AB"),

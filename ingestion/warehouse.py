@@ -90,6 +90,7 @@ def write_anchor(con: duckdb.DuckDBPyConnection, anchor_code: str, load: AnchorL
                 supplier_country::varchar as supplier_country,
                 (amount_excl_vat_cents::decimal(18,0) * 0.01)::decimal(18,2) as amount_excl_vat,
                 (vat_amount_cents::decimal(18,0) * 0.01)::decimal(18,2) as vat_amount,
+                vat_basis::varchar as vat_basis,
                 currency::varchar as currency,
                 ledger_account::varchar as ledger_account, cost_centre::varchar as cost_centre,
                 category::varchar as category, cpv_code::varchar as cpv_code,

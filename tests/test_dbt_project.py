@@ -216,7 +216,7 @@ def build_warehouse(path: Path) -> None:
                  country, Decimal(amount)],
             )
         for anchor in ANCHOR_NAMES:  # the contract's later fields, empty in these hand-made lines
-            for column in ("booking_period", "vat_number", "iban", "currency", "cpv_code"):
+            for column in ("booking_period", "vat_number", "iban", "currency", "cpv_code", "vat_basis"):
                 con.execute(f"alter table raw.invoice_lines__{anchor} add column {column} VARCHAR")
         con.execute(
             "create view raw.invoice_lines as "

@@ -38,6 +38,8 @@ renamed as (
 
         cast(amount_excl_vat as decimal(18, 2)) as amount_excl_vat,
         cast(vat_amount as decimal(18, 2)) as vat_amount,
+        -- 'column' (the export's VAT amount), 'rate' (computed from its VAT rate), NULL (no VAT amount)
+        cast(vat_basis as varchar) as vat_basis,
         cast(currency as varchar) as currency,
         cast(ledger_account as varchar) as ledger_account,
         cast(cost_centre as varchar) as cost_centre,

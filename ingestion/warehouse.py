@@ -6,6 +6,7 @@ so no float ever touches a euro.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -56,10 +57,21 @@ def invoice_table(anchor_code: str) -> str:
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the shared raw tables, and bring a warehouse written by an older version up to their
+    current columns (a column added to a contract is added to the table, empty for old rows), so an
+    upgrade never needs a manual clean-up."""
     con.execute("create schema if not exists raw")
-    con.execute(_REJECTED_DDL)
-    con.execute(_ISSUES_DDL)
-    con.execute(_DELIVERIES_DDL)
+    for ddl in (_REJECTED_DDL, _ISSUES_DDL, _DELIVERIES_DDL):
+        con.execute(ddl)
+        table = ddl.split("exists raw.", 1)[1].split(" ", 1)[0]
+        existing = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+            [table]).fetchall()}
+        body = ddl[ddl.index("(") + 1: ddl.rindex(")")]
+        for column_def in (c.strip() for c in re.split(r",(?![^()]*\))", body)):
+            name = column_def.split()[0]
+            if name.strip('"') not in existing:
+                con.execute(f"alter table raw.{table} add column {column_def}")
 
 
 def write_anchor(con: duckdb.DuckDBPyConnection, anchor_code: str, load: AnchorLoad) -> None:
@@ -103,28 +115,33 @@ def write_anchor(con: duckdb.DuckDBPyConnection, anchor_code: str, load: AnchorL
         if len(rejected):
             con.register("rejected_df", rejected)
             con.execute("""
-                insert into raw.rejected_rows
-                select anchor_code, source_file, source_row, field, "column", value::varchar, reason_code, reason,
-                       (amount_cents::decimal(18,0) * 0.01)::decimal(18,2)
+                insert into raw.rejected_rows by name
+                select anchor_code, source_file, source_row, field, "column", value::varchar as value, reason_code,
+                       reason, (amount_cents::decimal(18,0) * 0.01)::decimal(18,2) as amount_eur
                 from rejected_df
             """)
             con.unregister("rejected_df")
         if len(issues):
             con.register("issues_df", issues)
             con.execute("""
-                insert into raw.field_issues
-                select anchor_code, source_file, source_row, field, "column", value::varchar, reason_code, reason
+                insert into raw.field_issues by name
+                select anchor_code, source_file, source_row, field, "column", value::varchar as value, reason_code,
+                       reason
                 from issues_df
             """)
             con.unregister("issues_df")
         con.register("deliveries_df", deliveries)
         con.execute("""
-            insert into raw.deliveries
-            select anchor_code, source_file, sha256, size_bytes::bigint, modified_at::timestamp,
-                   declared_period::varchar, status, duplicate_of::varchar, superseded_by::varchar,
-                   reason::varchar, rows_read::bigint, rows_loaded::bigint, rows_rejected::bigint,
-                   rows_superseded::bigint, euros_read::decimal(18,2), euros_loaded::decimal(18,2),
-                   euros_rejected::decimal(18,2), euros_superseded::decimal(18,2), current_timestamp::timestamp
+            insert into raw.deliveries by name
+            select anchor_code, source_file, sha256, size_bytes::bigint as size_bytes,
+                   modified_at::timestamp as modified_at, declared_period::varchar as declared_period, status,
+                   duplicate_of::varchar as duplicate_of, superseded_by::varchar as superseded_by,
+                   reason::varchar as reason, rows_read::bigint as rows_read, rows_loaded::bigint as rows_loaded,
+                   rows_rejected::bigint as rows_rejected, rows_superseded::bigint as rows_superseded,
+                   euros_read::decimal(18,2) as euros_read, euros_loaded::decimal(18,2) as euros_loaded,
+                   euros_rejected::decimal(18,2) as euros_rejected,
+                   euros_superseded::decimal(18,2) as euros_superseded,
+                   current_timestamp::timestamp as processed_at
             from deliveries_df
         """)
         con.unregister("deliveries_df")

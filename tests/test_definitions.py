@@ -55,7 +55,6 @@ EXPECTED_ASSETS = {
     "reference/influenceable_rules",
     "marts/fct_local_spend_share",
     # The data quality scorecard (issue 5 item 5) and the marts it summarises.
-    "reference/anchor_vat_basis",
     "intermediate/int_invoices_aggregated",
     "intermediate/int_supplier_years_aggregated",
     "marts/fct_vat_basis",

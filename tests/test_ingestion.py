@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -196,6 +197,36 @@ def test_credit_indicator_and_vat_rate_incl(tmp_path):
     assert acc["amount_excl_vat_cents"].tolist() == [10000, 1000, -10000, 10001]
     assert acc["vat_amount_cents"].tolist() == [2100, 90, -2100, 0]
     assert acc["invoice_line"].tolist() == [1, 2, 1, 1]  # numbered within an invoice when absent
+    assert acc["vat_basis"].tolist() == ["rate"] * 4  # computed from the rate, never read
+
+
+def test_vat_basis_says_where_the_vat_amount_came_from(sap):
+    cfg, landing = sap
+    acc = read_anchor(cfg, landing).result.accepted
+    assert set(acc["vat_basis"]) == {"column"}  # every accepted SAP line has a VAT cell
+    frame = pd.DataFrame({"Factuurnummer": ["A", "B"], "Factuurdatum": ["01-02-2024", "01-02-2024"],
+                          "Naam": ["X", "Y"], "Bedrag": ["10,00", "20,00"], "Btw": ["2,10", ""],
+                          "__source_row": [2, 3]})
+    acc = canonicalise([("x.csv", frame)], cfg).accepted
+    assert acc["vat_basis"].tolist() == ["column", None]  # an empty VAT cell is unknown, not zero
+
+
+def test_older_warehouse_tables_gain_new_contract_columns(sap, tmp_path):
+    """A warehouse written before raw.rejected_rows had `column` and `reason_code` is brought up to the
+    contract on the next load, without losing its rows or shifting values between columns."""
+    cfg, landing = sap
+    with duckdb.connect(str(tmp_path / "old.duckdb")) as con:
+        con.execute("create schema raw")
+        con.execute("create table raw.rejected_rows (anchor_code varchar, source_file varchar, source_row integer, "
+                    "field varchar, value varchar, reason varchar, amount_eur decimal(18,2))")
+        con.execute("insert into raw.rejected_rows values ('other', 'o.csv', 7, 'amount', 'x', 'old', 1.50)")
+        write_anchor(con, cfg.code, read_anchor(cfg, landing))
+        old = con.execute("select source_row, amount_eur, reason from raw.rejected_rows "
+                          "where anchor_code = 'other'").fetchall()
+        new = con.execute("select field, \"column\", reason_code from raw.rejected_rows "
+                          "where anchor_code = 'sap' and source_row = 4").fetchall()
+    assert old == [(7, Decimal("1.50"), "old")]
+    assert new == [("invoice_date", "Factuurdatum", "invoice_date_invalid")]
 
 
 def test_vat_rate_recovers_every_net_amount_exactly():

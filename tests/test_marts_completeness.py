@@ -11,7 +11,6 @@ Two kinds of checks:
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -45,16 +44,6 @@ def query_df(warehouse: Path, sql: str) -> pd.DataFrame:
 def cents(value) -> int:
     """Exact cents of a DECIMAL read back as Decimal (or of a whole float of cents)."""
     return int(Decimal(str(value)) * 100)
-
-
-# ------------------------------------------------------------------------------------------------
-# The VAT-basis seed mirrors the anchor configurations
-# ------------------------------------------------------------------------------------------------
-
-def test_anchor_vat_basis_seed_mirrors_the_anchor_yamls():
-    with open(DBT_PROJECT / "seeds" / "anchor_vat_basis.csv", encoding="utf-8", newline="") as f:
-        seed = {row["anchor_code"]: row["vat"] for row in csv.DictReader(f)}
-    assert seed == {cfg.code: cfg.vat for cfg in load_anchor_configs()}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -313,7 +302,7 @@ INVOICE_LINE_COLUMNS = """
     supplier_house_number VARCHAR, supplier_postcode VARCHAR, supplier_city VARCHAR,
     supplier_country VARCHAR, booking_period VARCHAR, vat_number VARCHAR, iban VARCHAR, currency VARCHAR,
     cpv_code VARCHAR, amount_excl_vat DECIMAL(18,2), vat_amount DECIMAL(18,2), ledger_account VARCHAR,
-    cost_centre VARCHAR, category VARCHAR, description VARCHAR
+    cost_centre VARCHAR, category VARCHAR, description VARCHAR, vat_basis VARCHAR
 """
 KVK_COLUMNS = """
     kvk_nummer VARCHAR, vestigingsnummer VARCHAR, rsin VARCHAR, statutaire_naam VARCHAR,
@@ -393,10 +382,11 @@ def build_planted_warehouse(path: Path) -> None:
             con.execute(
                 "insert into raw.invoice_lines (anchor_code, anchor_name, source_file, source_row, invoice_id, "
                 "invoice_line, invoice_date, supplier_ref, supplier_name, supplier_postcode, supplier_country, "
-                "currency, amount_excl_vat, vat_amount, description) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'NL', 'EUR', ?, ?, 'vrije tekst')",
+                "currency, amount_excl_vat, vat_amount, vat_basis, description) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'NL', 'EUR', ?, ?, ?, 'vrije tekst')",
                 [anchor, ANCHOR_NAMES[anchor], f"landing/{anchor}/export.csv", row_number, invoice, line, date, ref,
-                 f"Leverancier {ref}", postcode, Decimal(amount), None if vat is None else Decimal(vat)],
+                 f"Leverancier {ref}", postcode, Decimal(amount), None if vat is None else Decimal(vat),
+                 None if vat is None else ("rate" if anchor == "pantar" else "column")],  # pantar: rate only
             )
         con.execute(f"create table raw.kvk_establishments ({KVK_COLUMNS})")
         con.execute("""create table resolution.supplier_matches (anchor_code VARCHAR, supplier_ref VARCHAR,

@@ -4,8 +4,7 @@
 --   spend_eur = sum(amount_excl_vat) (credit notes netted); volume_eur = sum(abs(amount_excl_vat));
 --   share_volume_with_<field>     = fct_data_completeness.share_volume_with for that field;
 --   share_lines_vat_<basis>       = fct_vat_basis.share_lines (0 when the basis has no lines), and
---   share_volume_vat_<basis>        share_volume likewise; the three bases add up to 1 (not_configured
---                                   is reported in fct_vat_basis and makes them fall short);
+--   share_volume_vat_<basis>        share_volume likewise; the three bases add up to 1;
 --   share_spend_placed_by_<group> = fct_placement_methods spend of the group / spend_eur (net, as
 --                                   fct_spend_by_tier; the six groups add up to 1);
 --   n_suspected_duplicates        = distinct suspect invoices in fct_suspected_duplicate_invoices (any

@@ -1,11 +1,9 @@
 -- How each anchor's VAT amounts were obtained (data completeness scorecard, actielijn 1b.2).
 -- Grain: one row per anchor x year (of invoice_date) x vat_basis that has lines.
--- A line's vat_basis, from its VAT amount and the anchor's `vat` configuration (seed anchor_vat_basis,
--- a mirror of ingestion/anchors/<anchor_code>.yaml; raw.invoice_lines itself does not say):
---   from_source_column  VAT amount present, the export has a VAT-amount column (`vat: column`);
---   derived_from_rate   VAT amount present, computed by the ingestion from the export's rate (`vat: rate`);
---   unknown             no VAT amount (`vat: none`, or an empty cell in a VAT column);
---   not_configured      VAT amount present but the anchor has no row in the seed (add it).
+-- A line's vat_basis, from raw.invoice_lines.vat_basis (written by the ingestion per line):
+--   from_source_column  the VAT amount is the export's own VAT-amount column (`column`);
+--   derived_from_rate   the ingestion computed it from the export's VAT rate (`rate`);
+--   unknown             no VAT amount (no VAT information in the export, or an empty cell).
 -- volume_eur   = sum(abs(amount_excl_vat)): a credit note is as much data as an invoice;
 -- vat_eur      = sum(vat_amount), NULL for unknown;
 -- share_lines  = n_lines / the anchor-year's lines;
@@ -18,12 +16,6 @@ lines as (
 
 ),
 
-anchor_vat as (
-
-    select * from {{ ref('anchor_vat_basis') }}
-
-),
-
 classified as (
 
     select
@@ -33,13 +25,11 @@ classified as (
         lines.vat_amount,
         case
             when lines.vat_amount is null then 'unknown'
-            when anchor_vat.vat = 'column' then 'from_source_column'
-            when anchor_vat.vat = 'rate' then 'derived_from_rate'
-            else 'not_configured'
+            when lines.vat_basis = 'column' then 'from_source_column'
+            when lines.vat_basis = 'rate' then 'derived_from_rate'
+            else 'unknown'
         end as vat_basis
     from lines
-    left join anchor_vat
-        on lines.anchor_code = anchor_vat.anchor_code
 
 ),
 

@@ -13,7 +13,7 @@ SAMPLE_SCALE ?= 1.0
 # The virtualenv's tools first on PATH (dagster-dbt looks up `dbt` there when it prepares the manifest).
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup run test test-fast ui sample lint lock browser dbt-manifest clean validate
+.PHONY: setup run test test-fast ui sample lint lock browser dbt-manifest docs clean validate
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -29,6 +29,15 @@ setup: $(STAMP) dbt-manifest
 # dbt's manifest is prepared once here (never parsed at import time).
 dbt-manifest: $(STAMP)
 	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir . --project-dir .
+
+# dbt's documentation site (models, columns, contracts, tests, lineage) with the catalog read from the
+# built warehouse (CWB_WAREHOUSE): run `make run` first. Open the index.html it names in a browser, or
+# serve it with `cd dbt_project && ../.venv/bin/dbt docs serve --profiles-dir .`.
+docs: setup
+	@[ -f $(CWB_WAREHOUSE) ] || { echo "No warehouse at $(CWB_WAREHOUSE): run \`make run\` first (dbt docs reads the catalog from it)"; exit 1; }
+	cd dbt_project && ../$(BIN)/dbt docs generate --quiet --profiles-dir . --project-dir .
+	@echo
+	@echo "dbt docs: $(CURDIR)/dbt_project/target/index.html (with manifest.json and catalog.json beside it)"
 
 # Debian's Chromium for the dashboard browser tests (the test tool never downloads a browser).
 browser:

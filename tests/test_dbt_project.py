@@ -488,3 +488,41 @@ def test_rejected_rows_carry_no_names_or_free_text(built_warehouse):
     # The raw quarantine keeps the cells as delivered; only staging leaves them out.
     raw_values = {r[0] for r in query(warehouse, "select value from raw.rejected_rows")}
     assert {"J. Jansen", "vrije tekst met een naam"} <= raw_values
+
+
+def test_docs_generate_writes_the_site_with_the_marts_in_the_catalog(built_warehouse):
+    """`make docs` runs `dbt docs generate`: the site (index.html), the manifest and a catalog read from
+    the warehouse, listing every mart with the columns and types the warehouse holds."""
+    warehouse, _, _ = built_warehouse
+    tmp = warehouse.parent
+    target = tmp / "docs_target"
+    env = {**os.environ, "CWB_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    result = subprocess.run(
+        [dbt_executable(), "docs", "generate", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project",
+         "--target-path", str(target), "--log-path", str(tmp / "docs_logs")],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
+    for artefact in ("index.html", "manifest.json", "catalog.json"):
+        assert (target / artefact).is_file() and (target / artefact).stat().st_size > 0, artefact
+
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    marts = {node["unique_id"]: node for node in manifest["nodes"].values()
+             if node["resource_type"] == "model" and node["original_file_path"].startswith("models/marts/")}
+    assert "model.cwb.fct_spend_by_tier" in marts
+
+    catalog = json.loads((target / "catalog.json").read_text(encoding="utf-8"))
+    assert not catalog.get("errors"), catalog["errors"]
+    in_warehouse = {}
+    for table, column, type_ in query(warehouse, """
+        select table_name, column_name, data_type from information_schema.columns where table_schema = 'marts'
+    """):
+        in_warehouse.setdefault(table, {})[column] = type_
+    for unique_id, node in marts.items():
+        entry = catalog["nodes"].get(unique_id)
+        assert entry is not None, f"{unique_id} missing from catalog.json"
+        assert entry["metadata"]["schema"] == "marts"
+        columns = {name: column["type"] for name, column in entry["columns"].items()}
+        assert columns == in_warehouse[node["name"]], unique_id
+        # the documented columns (the contract) are the columns the warehouse holds
+        assert set(node["columns"]) == set(columns), unique_id

@@ -15,7 +15,7 @@ per_method as (
         resolution_method,
         resolution_status,
         count(*) as n_suppliers,
-        sum(n_lines) as n_lines,
+        cast(sum(n_lines) as bigint) as n_lines,
         cast(sum(spend_eur) as decimal(18, 2)) as spend_eur
     from matches
     group by anchor_code, resolution_method, resolution_status

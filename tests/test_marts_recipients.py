@@ -80,10 +80,9 @@ def expected(pipeline):
     est = register.set_index("vestigingsnummer")
 
     creditors = expected_creditor_tiers(data, warehouse, pc4_tier_table())
-    # int_invoice_lines_placed keeps the delivering establishment of a line that names it, and a
-    # resolved one only when its address places the line.
-    named = creditors["in_export"].str.contains("vestigingsnummer|kvk_number")
-    creditors["est"] = creditors["establishment"].where(named | creditors["establishment_placed"])
+    # The supplier is the establishment the line names, else the one supplier resolution found,
+    # whether or not its address places the line (int_invoice_lines_placed).
+    creditors["est"] = creditors["establishment"]
     has_est = creditors["est"].isin(est.index)
     creditors.loc[~has_est, "est"] = None
     for col in ("kvk_nummer", "legal_form_group", "size_class", "division", "section", "target_sector",

@@ -2,7 +2,8 @@
 -- legal form group, size class, SBI 2025 section and division (one view over SBI 2008 and 2025),
 -- target sector and whether it is a listed social enterprise. The supplier is the delivering
 -- establishment of int_invoice_lines_placed (`vestigingsnummer`: named on the line, or found by
--- supplier resolution); its attributes come from int_establishments_classified.
+-- supplier resolution, also when its address cannot be placed); legal_form and the SBI code are the
+-- line's own (int_invoice_lines_placed), the other attributes come from int_establishments_classified.
 --   supplier_key       = md5('organisation' | KvK number) when an establishment is known, else
 --                        md5('creditor' | anchor_code | supplier_ref): a stable key that names nobody;
 --   legal_form_group   = the establishment's group; without an establishment `foreign` when the line
@@ -86,7 +87,7 @@ classified as (
             when est.kvk_number is not null then {{ surrogate_key(["'organisation'", 'est.kvk_number']) }}
             else {{ surrogate_key(["'creditor'", 'lines.anchor_code', 'lines.supplier_ref']) }}
         end as supplier_key,
-        est.legal_form,
+        lines.legal_form,
         case
             when est.vestigingsnummer is not null then est.legal_form_group
             when lines.placement_method = 'abroad' then 'foreign'
@@ -97,8 +98,8 @@ classified as (
         est.organisation_n_employees,
         coalesce(est.size_class, 'unknown') as size_class,
         coalesce(est.is_social_enterprise, false) as is_social_enterprise,
-        est.sbi_version,
-        est.sbi_main_activity_code,
+        lines.sbi_version,
+        lines.sbi_main_activity_code,
         est.sbi_section_code,
         est.sbi_section_name,
         est.sbi_division_code,

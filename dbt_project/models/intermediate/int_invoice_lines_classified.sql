@@ -1,9 +1,11 @@
 -- One row per invoice line (int_invoice_lines_placed) with who receives the money: the supplier's
 -- legal form group, size class, SBI 2025 section and division (one view over SBI 2008 and 2025),
--- target sector and whether it is a listed social enterprise. The supplier is the delivering
--- establishment of int_invoice_lines_placed (`vestigingsnummer`: named on the line, or found by
--- supplier resolution, also when its address cannot be placed); legal_form and the SBI code are the
--- line's own (int_invoice_lines_placed), the other attributes come from int_establishments_classified.
+-- target sector and whether it is a listed social enterprise, and whether the line is influenceable
+-- (is_influenceable, exclusion_class: passed through from int_invoice_lines_placed). The supplier is
+-- the delivering establishment of int_invoice_lines_placed (`vestigingsnummer`: named on the line, or
+-- found by supplier resolution, also when its address cannot be placed); legal_form and the SBI code
+-- are the line's own (int_invoice_lines_placed), the other attributes come from
+-- int_establishments_classified.
 --   supplier_key       = md5('organisation' | KvK number) when an establishment is known, else
 --                        md5('creditor' | anchor_code | supplier_ref): a stable key that names nobody;
 --   legal_form_group   = the establishment's group; without an establishment `foreign` when the line
@@ -78,6 +80,8 @@ classified as (
         lines.invoice_year,
         lines.supplier_ref,
         lines.amount_excl_vat,
+        lines.is_influenceable,
+        lines.exclusion_class,
         lines.tier,
         lines.placement_basis,
         lines.placement_method,

@@ -2,10 +2,11 @@
 synthetic sample of the session fixture `pipeline`.
 
 Every figure is recomputed here in pandas from the generator's ground truth (each creditor's true
-establishment and its spend per year), the KvK register file it wrote and the seed CSVs (the
-configuration: target sector codes, size classes), by the rules the model docs state. Each
-creditor's tier and establishment come from `expected_creditor_tiers` of the pipeline e2e test; no
-figure is read from the project's SQL.
+establishment, its spend per year and its exclusion class: empty = influenceable), the KvK register
+file it wrote and the seed CSVs (the configuration: target sector codes, size classes), by the rules
+the model docs state. Each creditor's tier and establishment come from `expected_creditor_tiers` of
+the pipeline e2e test; no figure is read from the project's SQL. Influenceable figures are the same
+sums over the creditors whose true exclusion class is empty.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ TIER_ORDER = ["nieuw_west", "rest_of_amsterdam", "rest_of_mra", "rest_of_netherl
 LEAVING_NW = {"rest_of_amsterdam", "rest_of_mra", "rest_of_netherlands", "abroad"}
 LEAVING_AMS = {"rest_of_mra", "rest_of_netherlands", "abroad"}
 # KvK legal form labels -> group (shared/docs/DOMAIN.md: sole traders and VOF/maatschap partners are
-# natural persons). The sample uses these seven forms.
+# natural persons). The sample uses these eight forms (public bodies: tax office, water board, UWV).
 LEGAL_FORM_GROUP = {
     "Eenmanszaak": "sole_trader_partnership", "Vennootschap onder firma": "sole_trader_partnership",
     "Besloten Vennootschap": "bv_nv", "Naamloze Vennootschap": "bv_nv", "Coöperatie": "cooperative",
-    "Stichting": "foundation", "Vereniging": "association",
+    "Stichting": "foundation", "Vereniging": "association", "Publiekrechtelijke rechtspersoon": "public_body",
 }
 NATURAL_PERSON_FORMS = {"Eenmanszaak", "Vennootschap onder firma", "Maatschap", "Commanditaire vennootschap"}
 
@@ -80,10 +81,9 @@ def expected(pipeline):
     est = register.set_index("vestigingsnummer")
 
     creditors = expected_creditor_tiers(data, warehouse, pc4_tier_table())
-    # int_invoice_lines_placed keeps the delivering establishment of a line that names it, and a
-    # resolved one only when its address places the line.
-    named = creditors["in_export"].str.contains("vestigingsnummer|kvk_number")
-    creditors["est"] = creditors["establishment"].where(named | creditors["establishment_placed"])
+    # The supplier is the establishment the line names, else the one supplier resolution found,
+    # whether or not its address places the line (int_invoice_lines_placed).
+    creditors["est"] = creditors["establishment"]
     has_est = creditors["est"].isin(est.index)
     creditors.loc[~has_est, "est"] = None
     for col in ("kvk_nummer", "legal_form_group", "size_class", "division", "section", "target_sector",
@@ -103,6 +103,10 @@ def expected(pipeline):
     spend["cents"] = spend["spend_eur"].map(lambda s: int(Decimal(s) * 100))
     merged = spend.merge(creditors, on=["anchor_code", "supplier_ref"], how="left", validate="many_to_one")
     assert merged["tier"].notna().all()
+    # Influenceable: the creditor's true exclusion class is empty (generator's label, not the seed rules).
+    merged["infl_cents"] = merged["cents"].where(merged["exclusion_class"] == "", 0)
+    merged["infl_n_lines"] = merged["n_lines"].where(merged["exclusion_class"] == "", 0)
+    assert (merged["infl_cents"] != merged["cents"]).any()
     return merged, register
 
 
@@ -111,16 +115,22 @@ def test_spend_by_recipient_group_equals_ground_truth(pipeline, expected):
     lines, _ = expected
     mart = query(warehouse, "select anchor_code, year::bigint as year, dimension, group_code, "
                             "(spend_eur * 100)::bigint as cents, (spend_nieuw_west_eur * 100)::bigint as nw_cents, "
-                            "n_lines from marts.fct_spend_by_recipient_group")
-    lines = lines.assign(nw_cents=lines["cents"].where(lines["tier"] == "nieuw_west", 0))
+                            "n_lines, (influenceable_spend_eur * 100)::bigint as infl_cents, "
+                            "(influenceable_spend_nieuw_west_eur * 100)::bigint as infl_nw_cents, "
+                            "(influenceable_spend_amsterdam_eur * 100)::bigint as infl_ams_cents, "
+                            "influenceable_n_lines as infl_n_lines from marts.fct_spend_by_recipient_group")
+    amsterdam = lines["tier"].isin(["nieuw_west", "rest_of_amsterdam"])
+    lines = lines.assign(nw_cents=lines["cents"].where(lines["tier"] == "nieuw_west", 0),
+                         infl_nw_cents=lines["infl_cents"].where(lines["tier"] == "nieuw_west", 0),
+                         infl_ams_cents=lines["infl_cents"].where(amsterdam, 0))
+    sums = ["cents", "nw_cents", "n_lines", "infl_cents", "infl_nw_cents", "infl_ams_cents", "infl_n_lines"]
     for dimension, column in (("target_sector", "target_sector"), ("legal_form_group", "legal_form_group"),
                               ("size_class", "size_class"), ("sbi_division", "division"),
                               ("sbi_section", "section")):
-        want = (lines.groupby(["anchor_code", "year", column], as_index=False)
-                .agg(cents=("cents", "sum"), nw_cents=("nw_cents", "sum"), n_lines=("n_lines", "sum"))
+        want = (lines.groupby(["anchor_code", "year", column], as_index=False)[sums].sum()
                 .rename(columns={column: "group_code"}).sort_values(["anchor_code", "year", "group_code"]))
         got = mart[mart["dimension"] == dimension].sort_values(["anchor_code", "year", "group_code"])
-        cols = ["anchor_code", "year", "group_code", "cents", "nw_cents", "n_lines"]
+        cols = ["anchor_code", "year", "group_code", *sums]
         assert got[cols].values.tolist() == want[cols].values.tolist(), dimension
 
 
@@ -142,30 +152,57 @@ def test_sector_leakage_and_nieuw_west_establishments(pipeline, expected):
                                "where sector_scheme = 'target_sector' group by 1")
     assert dict(zip(listing["sector_code"], listing["n"], strict=True)) == {s: len(v) for s, v in per_sector.items()}
 
-    lines = lines.assign(
-        leaving_nw=lines["cents"].where(lines["tier"].isin(LEAVING_NW), 0),
-        leaving_ams=lines["cents"].where(lines["tier"].isin(LEAVING_AMS), 0),
-        unknown=lines["cents"].where(lines["tier"] == "unknown", 0))
+    measures = {}
+    for prefix, cents in (("", "cents"), ("infl_", "infl_cents")):
+        measures.update({
+            f"{prefix}nw": lines[cents].where(lines["tier"] == "nieuw_west", 0),
+            f"{prefix}leaving_nw": lines[cents].where(lines["tier"].isin(LEAVING_NW), 0),
+            f"{prefix}leaving_ams": lines[cents].where(lines["tier"].isin(LEAVING_AMS), 0),
+            f"{prefix}unknown": lines[cents].where(lines["tier"] == "unknown", 0)})
+    lines = lines.assign(**measures)
     want = lines.groupby(["anchor_code", "year", "target_sector"], as_index=False)[
-        ["cents", "leaving_nw", "leaving_ams", "unknown"]].sum()
+        ["cents", "infl_cents", *measures]].sum()
     want["n_nw"] = want["target_sector"].map(lambda s: len(per_sector.get(s, ())) if s not in ("other", "unknown")
                                              else None)
-    want["opportunity"] = [lnw if (n or 0) > 0 else 0 for lnw, n in zip(want["leaving_nw"], want["n_nw"], strict=True)]
+    has_alternative = want["n_nw"].fillna(0) > 0
+    want["opportunity"] = want["leaving_nw"].where(has_alternative, 0)
+    want["infl_opportunity"] = want["infl_leaving_nw"].where(has_alternative, 0)
     got = query(warehouse, """
         select anchor_code, year::bigint as year, sector_code as target_sector, (spend_eur * 100)::bigint as cents,
+               (spend_nieuw_west_eur * 100)::bigint as nw,
                (spend_leaving_nieuw_west_eur * 100)::bigint as leaving_nw,
                (spend_leaving_amsterdam_eur * 100)::bigint as leaving_ams,
                (spend_unknown_place_eur * 100)::bigint as unknown, n_nieuw_west_establishments as n_nw,
-               (leakage_with_local_alternative_eur * 100)::bigint as opportunity
+               (leakage_with_local_alternative_eur * 100)::bigint as opportunity,
+               (influenceable_spend_eur * 100)::bigint as infl_cents,
+               (influenceable_spend_nieuw_west_eur * 100)::bigint as infl_nw,
+               (influenceable_spend_leaving_nieuw_west_eur * 100)::bigint as infl_leaving_nw,
+               (influenceable_spend_leaving_amsterdam_eur * 100)::bigint as infl_leaving_ams,
+               (influenceable_spend_unknown_place_eur * 100)::bigint as infl_unknown,
+               (influenceable_leakage_with_local_alternative_eur * 100)::bigint as infl_opportunity
         from marts.fct_sector_leakage where sector_scheme = 'target_sector'""")
     key = ["anchor_code", "year", "target_sector"]
     got, want = got.sort_values(key).reset_index(drop=True), want.sort_values(key).reset_index(drop=True)
-    cols = [*key, "cents", "leaving_nw", "leaving_ams", "unknown", "opportunity"]
+    cols = [*key, "cents", "nw", "leaving_nw", "leaving_ams", "unknown", "opportunity", "infl_cents", "infl_nw",
+            "infl_leaving_nw", "infl_leaving_ams", "infl_unknown", "infl_opportunity"]
     assert got[cols].values.tolist() == want[cols].values.tolist()
     assert got["n_nw"].astype("Int64").tolist() == want["n_nw"].astype("Int64").tolist()
     # The small sample has local alternatives in some sectors only: both cases are exercised.
     assert (want["opportunity"] > 0).any()
     assert ((want["opportunity"] == 0) & (want["leaving_nw"] != 0)).any()
+    # Excluded spend leaks too: the influenceable leakage really differs from the total one.
+    assert (want["infl_leaving_nw"] != want["leaving_nw"]).any()
+
+    # What the anchors buy from each listed Nieuw-West organisation, all anchors and years.
+    org_spend = lines[lines["kvk_nummer"].notna()].groupby("kvk_nummer")[["cents", "infl_cents"]].sum()
+    listed = query(warehouse, "select distinct supplier_key, (spend_all_anchors_eur * 100)::bigint as cents, "
+                              "(influenceable_spend_all_anchors_eur * 100)::bigint as infl_cents "
+                              "from marts.fct_nieuw_west_establishments_by_sector")
+    want_org = {md5_key("organisation", k): (int(r.cents), int(r.infl_cents)) for k, r in org_spend.iterrows()}
+    got_org = {r.supplier_key: (r.cents, r.infl_cents) for r in listed.itertuples()}
+    assert len(listed) == len(got_org)
+    assert got_org == {key: want_org.get(key, (0, 0)) for key in got_org}
+    assert any(c > 0 for c, _ in got_org.values())
 
 
 def supplier_profiles(lines: pd.DataFrame) -> pd.DataFrame:
@@ -174,24 +211,48 @@ def supplier_profiles(lines: pd.DataFrame) -> pd.DataFrame:
     by_tier["order"] = by_tier["tier"].map(TIER_ORDER.index)
     top_tier = (by_tier.sort_values(["cents", "order"], ascending=[False, True])
                 .drop_duplicates(["anchor_code", "year", "supplier_key"]))
-    totals = lines.groupby(["anchor_code", "year", "supplier_key"], as_index=False).agg(
-        cents=("cents", "sum"), n_lines=("n_lines", "sum"), kvk=("kvk_nummer", "first"),
-        rechtsvorm=("rechtsvorm", "first"))
+    totals = lines.assign(infl_nw_cents=lines["infl_cents"].where(lines["tier"] == "nieuw_west", 0)).groupby(
+        ["anchor_code", "year", "supplier_key"], as_index=False).agg(
+        cents=("cents", "sum"), n_lines=("n_lines", "sum"), infl_cents=("infl_cents", "sum"),
+        infl_nw_cents=("infl_nw_cents", "sum"), infl_n_lines=("infl_n_lines", "sum"),
+        kvk=("kvk_nummer", "first"), rechtsvorm=("rechtsvorm", "first"))
     return totals.merge(top_tier[["anchor_code", "year", "supplier_key", "tier"]], validate="one_to_one")
 
 
+def rank_non_local(suppliers: pd.DataFrame, measure: str) -> pd.DataFrame:
+    ranked = suppliers[(suppliers["tier"] != "nieuw_west") & (suppliers[measure] > 0)].sort_values(
+        ["anchor_code", "year", measure, "supplier_key"], ascending=[True, True, False, True])
+    ranked["rank"] = ranked.groupby(["anchor_code", "year"]).cumcount() + 1
+    return ranked[ranked["rank"] <= 300]
+
+
 def test_top_non_local_suppliers(pipeline, expected):
+    """Ranked by influenceable spend, total spend kept as a column; pension funds and the tax office
+    (whose spend is all excluded) would top a ranking by total spend but are not ranked at all."""
     _, _, warehouse, _ = pipeline
     suppliers = supplier_profiles(expected[0])
-    ranked = suppliers[(suppliers["tier"] != "nieuw_west") & (suppliers["cents"] > 0)].sort_values(
-        ["anchor_code", "year", "cents", "supplier_key"], ascending=[True, True, False, True])
-    ranked["rank"] = ranked.groupby(["anchor_code", "year"]).cumcount() + 1
-    want = ranked[ranked["rank"] <= 300]
+    want = rank_non_local(suppliers, "infl_cents")
     got = query(warehouse, "select anchor_code, year::bigint as year, supplier_rank::bigint as rank, supplier_key, "
-                           "(spend_eur * 100)::bigint as cents, tier from marts.fct_top_non_local_suppliers "
-                           "order by anchor_code, year, supplier_rank")
-    cols = ["anchor_code", "year", "rank", "supplier_key", "cents", "tier"]
+                           "(influenceable_spend_eur * 100)::bigint as infl_cents, (spend_eur * 100)::bigint as cents, "
+                           "influenceable_n_lines as infl_n_lines, n_lines, tier, influenceable_share, share "
+                           "from marts.fct_top_non_local_suppliers order by anchor_code, year, supplier_rank")
+    cols = ["anchor_code", "year", "rank", "supplier_key", "infl_cents", "cents", "infl_n_lines", "n_lines", "tier"]
     assert got[cols].values.tolist() == want[cols].values.tolist()
+    totals = suppliers.groupby(["anchor_code", "year"])[["cents", "infl_cents"]].sum()
+    idx = pd.MultiIndex.from_frame(want[["anchor_code", "year"]])
+    assert got["influenceable_share"].tolist() == pytest.approx(
+        (want["infl_cents"].to_numpy() / totals["infl_cents"].reindex(idx).to_numpy()).tolist(), abs=1e-12)
+    assert got["share"].tolist() == pytest.approx(
+        (want["cents"].to_numpy() / totals["cents"].reindex(idx).to_numpy()).tolist(), abs=1e-12)
+
+    # By total spend, wholly excluded suppliers (pension funds, Belastingdienst) would be near the top.
+    by_total = rank_non_local(suppliers, "cents")
+    excluded = set(suppliers.loc[(suppliers["cents"] > 0) & (suppliers["infl_cents"] == 0), "supplier_key"])
+    assert (by_total["supplier_key"].isin(excluded) & (by_total["rank"] <= 5)).any()
+    assert not got["supplier_key"].isin(excluded).any()
+    names = set(query(warehouse, "select distinct organisation_name from marts.fct_top_non_local_suppliers "
+                                 "where organisation_name is not null")["organisation_name"])
+    assert not {n for n in names if "Pensioenfonds" in n or n == "Belastingdienst"}
 
 
 def test_shared_suppliers(pipeline, expected):
@@ -199,13 +260,14 @@ def test_shared_suppliers(pipeline, expected):
     suppliers = supplier_profiles(expected[0])
     orgs = suppliers[suppliers["kvk"].notna()]
     shared = orgs.groupby(["year", "supplier_key"], as_index=False).agg(
-        n_anchors=("anchor_code", "nunique"), cents=("cents", "sum"),
-        anchor_codes=("anchor_code", lambda a: ",".join(sorted(a))))
+        n_anchors=("anchor_code", "nunique"), cents=("cents", "sum"), infl_cents=("infl_cents", "sum"),
+        infl_nw_cents=("infl_nw_cents", "sum"), anchor_codes=("anchor_code", lambda a: ",".join(sorted(a))))
     want = shared[shared["n_anchors"] >= 2].sort_values(["year", "supplier_key"])
     got = query(warehouse, "select year::bigint as year, supplier_key, n_anchors::bigint as n_anchors, "
-                           "(spend_eur * 100)::bigint as cents, anchor_codes from marts.fct_shared_suppliers "
-                           "order by year, supplier_key")
-    cols = ["year", "supplier_key", "n_anchors", "cents", "anchor_codes"]
+                           "(spend_eur * 100)::bigint as cents, (influenceable_spend_eur * 100)::bigint as infl_cents, "
+                           "(influenceable_spend_nieuw_west_eur * 100)::bigint as infl_nw_cents, anchor_codes "
+                           "from marts.fct_shared_suppliers order by year, supplier_key")
+    cols = ["year", "supplier_key", "n_anchors", "cents", "infl_cents", "infl_nw_cents", "anchor_codes"]
     assert len(want) > 0
     assert got[cols].values.tolist() == want[cols].values.tolist()
 

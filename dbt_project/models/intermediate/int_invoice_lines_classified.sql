@@ -1,8 +1,11 @@
 -- One row per invoice line (int_invoice_lines_placed) with who receives the money: the supplier's
 -- legal form group, size class, SBI 2025 section and division (one view over SBI 2008 and 2025),
--- target sector and whether it is a listed social enterprise. The supplier is the delivering
--- establishment of int_invoice_lines_placed (`vestigingsnummer`: named on the line, or found by
--- supplier resolution); its attributes come from int_establishments_classified.
+-- target sector and whether it is a listed social enterprise, and whether the line is influenceable
+-- (is_influenceable, exclusion_class: passed through from int_invoice_lines_placed). The supplier is
+-- the delivering establishment of int_invoice_lines_placed (`vestigingsnummer`: named on the line, or
+-- found by supplier resolution, also when its address cannot be placed); legal_form and the SBI code
+-- are the line's own (int_invoice_lines_placed), the other attributes come from
+-- int_establishments_classified.
 --   supplier_key       = md5('organisation' | KvK number) when an establishment is known, else
 --                        md5('creditor' | anchor_code | supplier_ref): a stable key that names nobody;
 --   legal_form_group   = the establishment's group; without an establishment `foreign` when the line
@@ -77,6 +80,8 @@ classified as (
         lines.invoice_year,
         lines.supplier_ref,
         lines.amount_excl_vat,
+        lines.is_influenceable,
+        lines.exclusion_class,
         lines.tier,
         lines.placement_basis,
         lines.placement_method,
@@ -86,7 +91,7 @@ classified as (
             when est.kvk_number is not null then {{ surrogate_key(["'organisation'", 'est.kvk_number']) }}
             else {{ surrogate_key(["'creditor'", 'lines.anchor_code', 'lines.supplier_ref']) }}
         end as supplier_key,
-        est.legal_form,
+        lines.legal_form,
         case
             when est.vestigingsnummer is not null then est.legal_form_group
             when lines.placement_method = 'abroad' then 'foreign'
@@ -97,8 +102,8 @@ classified as (
         est.organisation_n_employees,
         coalesce(est.size_class, 'unknown') as size_class,
         coalesce(est.is_social_enterprise, false) as is_social_enterprise,
-        est.sbi_version,
-        est.sbi_main_activity_code,
+        lines.sbi_version,
+        lines.sbi_main_activity_code,
         est.sbi_section_code,
         est.sbi_section_name,
         est.sbi_division_code,

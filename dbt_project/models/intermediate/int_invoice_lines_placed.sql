@@ -8,6 +8,12 @@
 -- supplier resolution (auto-accepted or an analyst's override). Lines without an establishment keep
 -- their located placement (abroad, invoice postcode, unknown). All three tiers are kept, so the
 -- basis can be compared; `tier` is the chosen one.
+-- Who the supplier is does not depend on whether its address can be placed: vestigingsnummer,
+-- organisation_kvk_number, legal_form, sbi_version, sbi_main_activity_code and sector_code/_name
+-- (SBI section of the main activity, in the SBI version of the extract, as in
+-- int_invoice_lines_located) are those of the establishment that placed the line; else of the
+-- establishment the line names; else of the resolved establishment, even when its address cannot be
+-- placed (the line then keeps its located placement_method, pc4 and tier).
 --
 -- Influenceable spend (seed influenceable_rules): a line is NOT influenceable when a rule for its
 -- anchor (or for all anchors, '*') matches it. The most specific rule decides:
@@ -47,6 +53,30 @@ pc4s as (
 
 ),
 
+sbi_codes as (
+
+    select * from {{ ref('stg_reference__sbi_codes') }}
+
+),
+
+-- SBI section (and its name, sentence case) of each 2-digit afdeling per SBI version: the sector of
+-- an establishment's main activity, the same lookup as in int_invoice_lines_located.
+sbi_sectors as (
+
+    select
+        afdelingen.sbi_version,
+        afdelingen.sbi_code as afdeling_code,
+        sections.section_code as sector_code,
+        upper(left(sections.description_nl, 1)) || lower(substr(sections.description_nl, 2)) as sector_name
+    from sbi_codes as afdelingen
+    inner join sbi_codes as sections
+        on afdelingen.sbi_version = sections.sbi_version
+        and afdelingen.section_code = sections.section_code
+        and sections.level = 1
+    where afdelingen.level = 2
+
+),
+
 geography_tiers as (
 
     select * from {{ ref('geography_tiers') }}
@@ -72,7 +102,8 @@ influenceable_rules as (
 
 ),
 
--- One row per vestigingsnummer (the latest extract wins), with the tier of its own address.
+-- One row per vestigingsnummer (the latest extract wins), with the tier of its own address and the
+-- sector of its main activity.
 establishments as (
 
     select
@@ -80,6 +111,10 @@ establishments as (
         est.kvk_number,
         est.is_head_office,
         est.legal_form,
+        est.sbi_version,
+        est.sbi_main_activity_code,
+        sectors.sector_code,
+        sectors.sector_name,
         est.pc4,
         pc4s.tier,
         tiers.tier_order
@@ -88,6 +123,9 @@ establishments as (
         on est.pc4 = pc4s.pc4
     left join geography_tiers as tiers
         on pc4s.tier = tiers.tier
+    left join sbi_sectors as sectors
+        on est.sbi_version = sectors.sbi_version
+        and left(est.sbi_main_activity_code, 2) = sectors.afdeling_code
     where est.vestigingsnummer is not null
     qualify row_number() over (
         partition by est.vestigingsnummer order by est.extract_date desc nulls last, est.kvk_number
@@ -134,11 +172,19 @@ tiered as (
 
     select
         we.*,
-        est.kvk_number as organisation_kvk_number,
+        est.vestigingsnummer as delivering_establishment_found,
+        est.kvk_number as delivering_kvk_number,
         est.legal_form as delivering_legal_form,
+        est.sbi_version as delivering_sbi_version,
+        est.sbi_main_activity_code as delivering_sbi_main_activity_code,
+        est.sector_code as delivering_sector_code,
+        est.sector_name as delivering_sector_name,
         est.pc4 as delivering_pc4,
         -- an establishment whose address the reference cannot place does not place the line
         est.tier is not null as has_placed_establishment,
+        -- ... but still says who the supplier is, unless the line names an establishment itself
+        est.tier is not null or (we.vestigingsnummer is null and est.vestigingsnummer is not null)
+            as describes_supplier,
         est.tier as establishment_tier,
         orgs.tier_based_or_branched,
         orgs.tier_head_office
@@ -157,13 +203,25 @@ by_basis as (
             tier, placement_method, vestigingsnummer, legal_form, pc4, establishment_tier, gemeente_code,
             gemeente_naam, stadsdeel_code, stadsdeel_naam, is_shared_pc4, nieuw_west_address_share,
             tier_based_or_branched, tier_head_office, has_placed_establishment, delivering_vestigingsnummer,
-            establishment_method, delivering_legal_form, delivering_pc4
+            establishment_method, delivering_legal_form, delivering_pc4, delivering_establishment_found,
+            delivering_kvk_number, delivering_sbi_version, delivering_sbi_main_activity_code,
+            delivering_sector_code, delivering_sector_name, describes_supplier, sbi_version,
+            sbi_main_activity_code, sector_code, sector_name
         ),
         case when has_placed_establishment then establishment_method else placement_method end
             as placement_method,
-        case when has_placed_establishment then delivering_vestigingsnummer else vestigingsnummer end
+        -- the supplier's establishment and what it is (placed or not)
+        case when describes_supplier then delivering_vestigingsnummer else vestigingsnummer end
             as vestigingsnummer,
-        case when has_placed_establishment then delivering_legal_form else legal_form end as legal_form,
+        case when describes_supplier then delivering_kvk_number else establishment_kvk_number end
+            as organisation_kvk_number,
+        case when describes_supplier then delivering_legal_form else legal_form end as legal_form,
+        case when describes_supplier then delivering_sbi_version else sbi_version end as sbi_version,
+        case when describes_supplier then delivering_sbi_main_activity_code else sbi_main_activity_code end
+            as sbi_main_activity_code,
+        case when describes_supplier then delivering_sector_code else sector_code end as sector_code,
+        case when describes_supplier then delivering_sector_name else sector_name end as sector_name,
+        -- where the line is placed
         case when has_placed_establishment then delivering_pc4 else pc4 end as pc4,
         case when has_placed_establishment then establishment_tier else tier end as tier_establishment,
         case when has_placed_establishment then coalesce(tier_head_office, establishment_tier) else tier end

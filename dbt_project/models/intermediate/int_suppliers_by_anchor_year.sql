@@ -2,6 +2,10 @@
 -- establishment is known, else the anchor's creditor), with its spend and a profile:
 --   spend_eur            = sum(amount_excl_vat), credit notes netted
 --   spend_nieuw_west_eur = sum(amount_excl_vat) filter (tier = 'nieuw_west')
+--   influenceable_spend_eur
+--                        = sum(amount_excl_vat) filter (where is_influenceable), 0 when none
+--   influenceable_spend_nieuw_west_eur
+--                        = sum(amount_excl_vat) filter (where is_influenceable and tier = 'nieuw_west')
 --   tier, target_sector, sbi_section/division, legal_form_group, size_class
 --                        = those of the supplier's lines with the largest net spend (ties: the
 --                          lowest tier order, then alphabetical): under the default CLES basis an
@@ -73,7 +77,11 @@ spend as (
         string_agg(distinct supplier_ref, ',' order by supplier_ref) as supplier_refs,
         sum(amount_excl_vat) as spend_eur,
         coalesce(sum(amount_excl_vat) filter (where tier = 'nieuw_west'), 0) as spend_nieuw_west_eur,
-        count(*) as n_lines
+        coalesce(sum(amount_excl_vat) filter (where is_influenceable), 0) as influenceable_spend_eur,
+        coalesce(sum(amount_excl_vat) filter (where is_influenceable and tier = 'nieuw_west'), 0)
+            as influenceable_spend_nieuw_west_eur,
+        count(*) as n_lines,
+        count(*) filter (where is_influenceable) as influenceable_n_lines
     from lines
     group by anchor_code, invoice_year, supplier_key
 
@@ -101,7 +109,10 @@ final as (
         profiles.size_class,
         spend.spend_eur,
         spend.spend_nieuw_west_eur,
-        spend.n_lines
+        spend.influenceable_spend_eur,
+        spend.influenceable_spend_nieuw_west_eur,
+        spend.n_lines,
+        spend.influenceable_n_lines
     from spend
     inner join predominant_profiles as profiles
         on spend.anchor_code = profiles.anchor_code

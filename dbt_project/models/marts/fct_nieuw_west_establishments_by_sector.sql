@@ -5,6 +5,8 @@
 --   activity_role        = `main` when its main activity is in the sector, else `side`
 --   spend_all_anchors_eur = sum(amount_excl_vat) the anchors paid its organisation (any establishment,
 --                           any year); 0 when none of them buys from it yet
+--   influenceable_spend_all_anchors_eur = the same, filter (where is_influenceable): what the
+--                           anchors buy from it that they could redirect (0 when none)
 --   n_anchors_buying     = number of anchors with lines to its organisation
 -- Privacy: names are NULL when the owners may be natural persons (eenmanszaak, VOF, maatschap, CV,
 -- or an unknown legal form); no KvK or vestiging numbers: establishment_key and supplier_key (the same
@@ -93,6 +95,7 @@ organisation_spend as (
     select
         organisation_kvk_number,
         sum(spend_eur) as spend_all_anchors_eur,
+        sum(influenceable_spend_eur) as influenceable_spend_all_anchors_eur,
         count(distinct anchor_code) as n_anchors_buying
     from suppliers
     where organisation_kvk_number is not null
@@ -116,6 +119,8 @@ final as (
         est.size_class,
         est.is_social_enterprise,
         cast(coalesce(spend.spend_all_anchors_eur, 0) as decimal(18, 2)) as spend_all_anchors_eur,
+        cast(coalesce(spend.influenceable_spend_all_anchors_eur, 0) as decimal(18, 2))
+            as influenceable_spend_all_anchors_eur,
         coalesce(spend.n_anchors_buying, 0) as n_anchors_buying
     from deduplicated as dedup
     inner join establishments as est

@@ -18,6 +18,19 @@
 --   leakage_with_local_alternative_eur = spend_leaving_nieuw_west_eur when
 --                                     n_nieuw_west_establishments > 0, else 0: the opportunity
 --   share_leaving_nieuw_west        = spend_leaving_nieuw_west_eur / spend_eur (NULL when 0)
+-- Leakage is about money an anchor could redirect: each spend column also comes for influenceable
+-- spend only (int_invoice_lines_placed.is_influenceable: without taxes, pension and social premiums,
+-- subsidies paid out and public bodies), named influenceable_<column>:
+--   influenceable_spend_eur, _spend_nieuw_west_eur, _spend_leaving_nieuw_west_eur,
+--   _spend_leaving_amsterdam_eur, _spend_unknown_place_eur
+--                                   = the same sums with `is_influenceable and` added to the filter
+--   influenceable_leakage_with_local_alternative_eur = influenceable_spend_leaving_nieuw_west_eur
+--                                     when n_nieuw_west_establishments > 0, else 0
+--   influenceable_share_leaving_nieuw_west = influenceable_spend_leaving_nieuw_west_eur
+--                                     / influenceable_spend_eur (NULL when 0)
+-- The total columns stay. Influenceable leakage is not always <= total leakage: an excluded credit
+-- note can make the excluded part net negative. Per scheme the influenceable columns add up to
+-- fct_local_spend_share (year, influenceable) per anchor-year and tier (tested).
 with
 
 lines as (
@@ -46,6 +59,7 @@ line_sectors as (
         invoice_year,
         tier,
         amount_excl_vat,
+        is_influenceable,
         'target_sector' as sector_scheme,
         target_sector as sector_code
     from lines
@@ -56,6 +70,7 @@ line_sectors as (
         invoice_year,
         tier,
         amount_excl_vat,
+        is_influenceable,
         'sbi_division',
         coalesce(sbi_division_code, 'unknown')
     from lines
@@ -97,7 +112,21 @@ spend as (
         ), 0) as decimal(18, 2)) as spend_leaving_amsterdam_eur,
         cast(coalesce(sum(amount_excl_vat) filter (where tier = 'unknown'), 0) as decimal(18, 2))
             as spend_unknown_place_eur,
-        count(*) as n_lines
+        count(*) as n_lines,
+        cast(coalesce(sum(amount_excl_vat) filter (where is_influenceable), 0) as decimal(18, 2))
+            as influenceable_spend_eur,
+        cast(coalesce(sum(amount_excl_vat) filter (where is_influenceable and tier = 'nieuw_west'), 0)
+            as decimal(18, 2)) as influenceable_spend_nieuw_west_eur,
+        cast(coalesce(sum(amount_excl_vat) filter (
+            where is_influenceable
+            and tier in ('rest_of_amsterdam', 'rest_of_mra', 'rest_of_netherlands', 'abroad')
+        ), 0) as decimal(18, 2)) as influenceable_spend_leaving_nieuw_west_eur,
+        cast(coalesce(sum(amount_excl_vat) filter (
+            where is_influenceable and tier in ('rest_of_mra', 'rest_of_netherlands', 'abroad')
+        ), 0) as decimal(18, 2)) as influenceable_spend_leaving_amsterdam_eur,
+        cast(coalesce(sum(amount_excl_vat) filter (where is_influenceable and tier = 'unknown'), 0)
+            as decimal(18, 2)) as influenceable_spend_unknown_place_eur,
+        count(*) filter (where is_influenceable) as influenceable_n_lines
     from line_sectors
     group by anchor_code, invoice_year, sector_scheme, sector_code
 
@@ -150,7 +179,21 @@ final as (
             else cast(0 as decimal(18, 2))
         end as leakage_with_local_alternative_eur,
         cast(spend.spend_leaving_nieuw_west_eur as double) / nullif(cast(spend.spend_eur as double), 0)
-            as share_leaving_nieuw_west
+            as share_leaving_nieuw_west,
+        spend.influenceable_spend_eur,
+        spend.influenceable_spend_nieuw_west_eur,
+        spend.influenceable_spend_leaving_nieuw_west_eur,
+        spend.influenceable_spend_leaving_amsterdam_eur,
+        spend.influenceable_spend_unknown_place_eur,
+        spend.influenceable_n_lines,
+        case
+            when coalesce(alternatives.n_nieuw_west_establishments, 0) > 0
+                and spend.sector_code not in ('other', 'unknown')
+                then spend.influenceable_spend_leaving_nieuw_west_eur
+            else cast(0 as decimal(18, 2))
+        end as influenceable_leakage_with_local_alternative_eur,
+        cast(spend.influenceable_spend_leaving_nieuw_west_eur as double)
+        / nullif(cast(spend.influenceable_spend_eur as double), 0) as influenceable_share_leaving_nieuw_west
     from spend
     left join sector_names as names
         on spend.sector_scheme = names.sector_scheme

@@ -5,6 +5,8 @@
 --   n_anchors     = count(distinct anchor_code) with lines to the organisation in the year
 --   anchor_codes  = those anchors, sorted, comma-separated
 --   spend_eur     = sum(amount_excl_vat) over those anchors, credit notes netted
+--   influenceable_spend_eur = sum(amount_excl_vat) filter (where is_influenceable) over those anchors
+--   spend_nieuw_west_eur, influenceable_spend_nieuw_west_eur = the same, tier = 'nieuw_west'
 --   tier, target_sector, sbi_division_code, legal_form_group, size_class
 --                 = the profile of the anchor with the largest spend with it (int_suppliers_by_anchor_year)
 -- Privacy: the name is NULL when the owners may be natural persons; no KvK numbers: supplier_key is
@@ -27,6 +29,8 @@ shared as (
         string_agg(distinct anchor_code, ',' order by anchor_code) as anchor_codes,
         sum(spend_eur) as spend_eur,
         sum(spend_nieuw_west_eur) as spend_nieuw_west_eur,
+        sum(influenceable_spend_eur) as influenceable_spend_eur,
+        sum(influenceable_spend_nieuw_west_eur) as influenceable_spend_nieuw_west_eur,
         cast(sum(n_lines) as bigint) as n_lines
     from suppliers
     group by invoice_year, supplier_key
@@ -62,6 +66,8 @@ final as (
         shared.anchor_codes,
         cast(shared.spend_eur as decimal(18, 2)) as spend_eur,
         cast(shared.spend_nieuw_west_eur as decimal(18, 2)) as spend_nieuw_west_eur,
+        cast(shared.influenceable_spend_eur as decimal(18, 2)) as influenceable_spend_eur,
+        cast(shared.influenceable_spend_nieuw_west_eur as decimal(18, 2)) as influenceable_spend_nieuw_west_eur,
         shared.n_lines
     from shared
     inner join profiles

@@ -14,6 +14,17 @@
 --   spend_nieuw_west_eur        = sum(amount_excl_vat) filter (tier = 'nieuw_west')
 --   spend_amsterdam_eur         = sum(amount_excl_vat) filter (tier in nieuw_west, rest_of_amsterdam)
 --   share                       = spend_eur / sum(spend_eur) over the anchor x year x dimension
+-- and the same for influenceable spend only (int_invoice_lines_placed.is_influenceable: without
+-- taxes, pension and social premiums, subsidies paid out and public bodies):
+--   influenceable_spend_eur     = sum(amount_excl_vat) filter (where is_influenceable), 0 when none
+--   influenceable_spend_nieuw_west_eur = ... filter (where is_influenceable and tier = 'nieuw_west')
+--   influenceable_spend_amsterdam_eur  = ... filter (where is_influenceable and tier in nieuw_west,
+--                                        rest_of_amsterdam)
+--   influenceable_n_lines       = count(*) filter (where is_influenceable)
+--   influenceable_share         = influenceable_spend_eur / sum(influenceable_spend_eur) over the
+--                                 anchor x year x dimension (NULL when that nets to zero)
+-- Per anchor x year x dimension the influenceable groups add up to the anchor-year's influenceable
+-- spend in fct_local_spend_share (period_grain 'year', spend_scope 'influenceable'; tested).
 --   spend_partial_sbi_mapping_eur = for the SBI dimensions, spend whose SBI 2008 code maps to SBI 2025
 --                                 only approximately (correspondence `partial`); NULL for the others.
 with
@@ -138,7 +149,19 @@ aggregated as (
             )
         end as spend_partial_sbi_mapping_eur,
         count(*) as n_lines,
-        count(distinct supplier_key) as n_suppliers
+        count(distinct supplier_key) as n_suppliers,
+        cast(coalesce(sum(amount_excl_vat) filter (where is_influenceable), 0) as decimal(18, 2))
+            as influenceable_spend_eur,
+        cast(
+            coalesce(sum(amount_excl_vat) filter (where is_influenceable and tier = 'nieuw_west'), 0)
+            as decimal(18, 2)
+        ) as influenceable_spend_nieuw_west_eur,
+        cast(
+            coalesce(sum(amount_excl_vat) filter (
+                where is_influenceable and tier in ('nieuw_west', 'rest_of_amsterdam')
+            ), 0) as decimal(18, 2)
+        ) as influenceable_spend_amsterdam_eur,
+        count(*) filter (where is_influenceable) as influenceable_n_lines
     from labelled
     group by anchor_code, invoice_year, dimension, group_code
 
@@ -150,7 +173,11 @@ final as (
         *,
         cast(spend_eur as double)
         / nullif(cast(sum(spend_eur) over (partition by anchor_code, year, dimension) as double), 0)
-            as share
+            as share,
+        cast(influenceable_spend_eur as double)
+        / nullif(
+            cast(sum(influenceable_spend_eur) over (partition by anchor_code, year, dimension) as double), 0
+        ) as influenceable_share
     from aggregated
 
 )

@@ -3,6 +3,9 @@
 -- organisation that has lines; empty while the seed is empty.
 --   spend_eur = sum(amount_excl_vat), credit notes netted
 --   share     = spend_eur / the anchor-year's total spend (all suppliers, as in fct_spend_by_tier)
+--   influenceable_spend_eur = sum(amount_excl_vat) filter (where is_influenceable)
+--   influenceable_share     = influenceable_spend_eur / the anchor-year's influenceable spend (all
+--                             suppliers, as fct_local_spend_share's influenceable scope)
 -- Tier, sector and legal form group are the supplier's profile (int_suppliers_by_anchor_year).
 -- The name is NULL when the owners may be natural persons (privacy rule); no KvK or vestiging
 -- numbers leave the intermediate layer: supplier_key is the stable key.
@@ -25,7 +28,8 @@ anchor_years as (
     select
         anchor_code,
         invoice_year,
-        sum(spend_eur) as anchor_year_spend_eur
+        sum(spend_eur) as anchor_year_spend_eur,
+        sum(influenceable_spend_eur) as anchor_year_influenceable_spend_eur
     from suppliers
     group by anchor_code, invoice_year
 
@@ -47,7 +51,10 @@ final as (
         suppliers.sbi_division_code,
         cast(suppliers.spend_eur as decimal(18, 2)) as spend_eur,
         suppliers.n_lines,
-        cast(suppliers.spend_eur as double) / nullif(cast(years.anchor_year_spend_eur as double), 0) as share
+        cast(suppliers.spend_eur as double) / nullif(cast(years.anchor_year_spend_eur as double), 0) as share,
+        cast(suppliers.influenceable_spend_eur as decimal(18, 2)) as influenceable_spend_eur,
+        cast(suppliers.influenceable_spend_eur as double)
+        / nullif(cast(years.anchor_year_influenceable_spend_eur as double), 0) as influenceable_share
     from suppliers
     inner join social_enterprises as social
         on suppliers.organisation_kvk_number = social.kvk_number

@@ -1,11 +1,19 @@
 -- The CLES "top 300" view: per anchor and year, its largest suppliers that are not local, ranked by
--- spend. One row per anchor x year x supplier, rank 1..N (dbt var `top_suppliers_per_anchor_year`,
--- default 300). A supplier is the organisation (KvK number) when an establishment is known, else the
--- anchor's creditor (foreign and unresolved suppliers); it is non-local when its tier (the tier of
--- its lines with the largest spend; one tier per organisation under the CLES basis) is not
--- nieuw_west. Suppliers netting to zero or less are not ranked.
---   spend_eur   = sum(amount_excl_vat) of the supplier's lines in the anchor-year, credit notes netted
---   rank        = row_number() over (anchor, year order by spend_eur desc, supplier_key)
+-- influenceable spend. One row per anchor x year x supplier, rank 1..N (dbt var
+-- `top_suppliers_per_anchor_year`, default 300). A supplier is the organisation (KvK number) when an
+-- establishment is known, else the anchor's creditor (foreign and unresolved suppliers); it is
+-- non-local when its tier (the tier of its lines with the largest spend; one tier per organisation
+-- under the CLES basis) is not nieuw_west.
+-- Ranked by influenceable spend, not total spend: the list is a procurement opportunity list, and a
+-- pension fund, the tax office or a subsidy recipient is no procurement opportunity (their lines are
+-- not influenceable, int_invoice_lines_placed.is_influenceable). Suppliers whose influenceable spend
+-- nets to zero or less are not ranked; total spend stays a column.
+--   influenceable_spend_eur = sum(amount_excl_vat) filter (where is_influenceable) of the supplier's
+--                 lines in the anchor-year, credit notes netted
+--   spend_eur   = sum(amount_excl_vat) of all its lines in the anchor-year (total spend)
+--   rank        = row_number() over (anchor, year order by influenceable_spend_eur desc, supplier_key)
+--   influenceable_share = influenceable_spend_eur / the anchor-year's influenceable spend (all
+--                 suppliers)
 --   share       = spend_eur / the anchor-year's total spend (all suppliers)
 --   n_nieuw_west_establishments_same_division
 --               = establishments in Nieuw-West (own address) of other organisations whose main or a
@@ -34,7 +42,8 @@ anchor_years as (
     select
         anchor_code,
         invoice_year,
-        sum(spend_eur) as anchor_year_spend_eur
+        sum(spend_eur) as anchor_year_spend_eur,
+        sum(influenceable_spend_eur) as anchor_year_influenceable_spend_eur
     from suppliers
     group by anchor_code, invoice_year
 
@@ -46,10 +55,10 @@ ranked as (
         *,
         row_number() over (
             partition by anchor_code, invoice_year
-            order by spend_eur desc, supplier_key
+            order by influenceable_spend_eur desc, supplier_key
         ) as supplier_rank
     from suppliers
-    where tier <> 'nieuw_west' and spend_eur > 0
+    where tier <> 'nieuw_west' and influenceable_spend_eur > 0
     qualify supplier_rank <= {{ var('top_suppliers_per_anchor_year', 300) }}
 
 ),
@@ -103,8 +112,12 @@ final as (
         ranked.sbi_section_code,
         ranked.sbi_division_code,
         ranked.sbi_division_name,
+        cast(ranked.influenceable_spend_eur as decimal(18, 2)) as influenceable_spend_eur,
         cast(ranked.spend_eur as decimal(18, 2)) as spend_eur,
+        ranked.influenceable_n_lines,
         ranked.n_lines,
+        cast(ranked.influenceable_spend_eur as double)
+        / nullif(cast(years.anchor_year_influenceable_spend_eur as double), 0) as influenceable_share,
         cast(ranked.spend_eur as double) / nullif(cast(years.anchor_year_spend_eur as double), 0) as share,
         case
             when ranked.sbi_division_code is not null then coalesce(division.n_establishments, 0)

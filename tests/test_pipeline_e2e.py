@@ -42,7 +42,7 @@ def pc4_tier_table() -> dict[str, str]:
     for pc4, name in gem.items():
         if name == "Amsterdam":
             tiers[pc4] = "nieuw_west" if sd.get(pc4) == "F" else "rest_of_amsterdam"
-        elif name in MRA:
+        elif name.split(" (")[0] in MRA:  # CBS writes "Laren (NH.)"
             tiers[pc4] = "rest_of_mra"
         else:
             tiers[pc4] = "rest_of_netherlands"

@@ -137,12 +137,61 @@ def sbi_schema(version: str) -> pa.DataFrameSchema:
     )
 
 
+def amsterdam_postcode_areas_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        name="reference.amsterdam_postcode_areas",
+        columns={
+            "postcode": pa.Column(str, pa.Check.str_matches(PC4_RE)),
+            "wijk_code": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{1,2}[A-Z0-9]?$")),
+            "gebied_code": pa.Column(object, nullable=True),   # empty or "GN18|GN19" for some wijken
+            "aandeel_van_pc4": pa.Column(float, pa.Check.in_range(0, 1)),
+            "is_hoofdwijk": pa.Column(int, pa.Check.isin([0, 1])),
+        },
+        checks=[pa.Check(lambda df: df.groupby("postcode")["is_hoofdwijk"].transform("sum") == 1,
+                         error="each PC4 has exactly one hoofdwijk")],
+        unique=["postcode", "wijk_code"],
+    )
+
+
 REFERENCE_SCHEMAS = {
     "nl_pc4_gemeente": nl_pc4_gemeente_schema,
     "amsterdam_pc4_stadsdeel": amsterdam_pc4_stadsdeel_schema,
     "sbi2008": lambda: sbi_schema("2008"),
     "sbi2025": lambda: sbi_schema("2025"),
+    "amsterdam_postcode_areas": amsterdam_postcode_areas_schema,
 }
+
+
+def programme_schemas() -> dict[str, pa.DataFrameSchema]:
+    """Gates of the programme tables (ingestion/programme.py already refuses bad files; these check what
+    the warehouse holds)."""
+    sectors = ["food", "energy_insulation", "care_welfare", "green_maintenance", "construction_maintenance",
+               "logistics"]
+    return {
+        "initiatives": pa.DataFrameSchema(name="programme.initiatives", columns={
+            "initiative_key": pa.Column(str, unique=True),
+            "sector": pa.Column(str, pa.Check.isin(sectors)),
+            "phase": pa.Column("int32", pa.Check.in_range(1, 7)),
+            "kvk_number": pa.Column(object, pa.Check.str_matches(KVK_RE), nullable=True),
+            "fte": pa.Column(float, pa.Check.ge(0)),
+        }, checks=[pa.Check(lambda df: df["fte_living_wage"] <= df["fte"], error="fte_living_wage <= fte")]),
+        "initiative_phases": pa.DataFrameSchema(name="programme.initiative_phases", columns={
+            "phase": pa.Column("int32", pa.Check.in_range(1, 7)),
+        }, unique=["initiative_key", "phase"]),
+        "targets": pa.DataFrameSchema(name="programme.targets", columns={
+            "target_key": pa.Column(str, unique=True), "target": pa.Column(float, pa.Check.ge(0)),
+        }),
+        "tenders": pa.DataFrameSchema(name="programme.tenders", columns={
+            "tender_id": pa.Column(str, unique=True),
+            "cpv_code": pa.Column(str, pa.Check.str_matches(r"^\d{8}-\d$")),
+            "estimated_value_eur": pa.Column(float, pa.Check.ge(0)),
+        }),
+        "tender_lots": pa.DataFrameSchema(name="programme.tender_lots", unique=["tender_id", "lot_number"]),
+        "fund_transactions": pa.DataFrameSchema(name="programme.fund_transactions", columns={
+            "kind": pa.Column(str, pa.Check.isin(["commitment", "investment"])),
+            "amount_eur": pa.Column(float, pa.Check.gt(0)),
+        }),
+    }
 
 
 def failure_summary(exc: SchemaErrors, limit: int = 20) -> list[dict]:

@@ -1196,7 +1196,7 @@ EXCLUDED_DESC_EN = {
 def build_public_payees(rng: np.random.Generator) -> pd.DataFrame:
     """The public payees as KvK establishments (head offices), with the extract's columns and truth."""
     n = len(PUBLIC_PAYEES)
-    kvk = _unique_ints(rng, 10_000_000, 29_999_999, n)      # below the generated range: no clash
+    kvk = _unique_ints(rng, 10_000_000, 29_998_999, n)      # below the generated and initiative ranges
     vest = _unique_ints(rng, 700_000_000, 900_000_000, n)
     rsin = _rsin(rng, n)
     rows = []
@@ -1286,6 +1286,242 @@ def build_excluded(spec: AnchorSpec, rng: np.random.Generator, cred: pd.DataFram
     all_lines = pd.concat([lines, excluded[lines.columns]], ignore_index=True)
     all_lines = all_lines.sort_values(["year", "inv_seq", "line"], kind="stable").reset_index(drop=True)
     return pd.concat([cred, extra], ignore_index=True), all_lines
+
+
+# --------------------------------------------------------------------------------------------------
+# The programme (issue: programme monitoring): the co-operative initiatives of the autumn-2024 progress
+# report, their synthetic registrations and anchor income, and example programme inputs (tender
+# calendar, investment fund) written to landing/programme/. Own random streams: the rest of the sample
+# does not change.
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Initiative:
+    key: str
+    name: str
+    sector: str              # the programme's target sector
+    phase: int               # 1-7 as in the progress report (autumn 2024)
+    sbi: str                 # SBI 2025 main activity once registered
+    pc4: str
+    street: str
+    fte: float
+    fte_living_wage: float
+    revenue_eur: int
+    buyers: tuple            # (anchor code, yearly spend at scale 1, first year)
+
+
+# Phases and job figures from the progress report (DOMAIN.md); registrations, addresses and amounts are
+# synthetic. Registered (phase >= 5) initiatives get a KvK registration in the sample's extract.
+INITIATIVES = (
+    Initiative("groen_nieuw_west", "Groen Nieuw-West Coöperatie U.A.", "green_maintenance", 5, "81301", "1064",
+               "Burgemeester Roëllstraat", 12.0, 12.0, 2_000_000,
+               (("gemeente_amsterdam", 420_000, 2024), ("de_alliantie", 260_000, 2024))),
+    Initiative("circulair_wildeman", "Circulair Bedrijf Wildeman", "construction_maintenance", 4, "38210", "1066",
+               "Wildemanbuurt", 6.0, 4.0, 0, ()),
+    Initiative("catering_cooperatie", "De Catering Coöperatie", "food", 3, "56220", "1062",
+               "Pieter Calandlaan", 0.0, 0.0, 0, ()),
+    Initiative("kantine_moeders", "Coöperatie De Kantine Moeders U.A.", "food", 6, "56220", "1069",
+               "Osdorpplein", 5.5, 5.5, 310_000,
+               (("stwt", 55_000, 2023), ("hva", 70_000, 2024))),
+    Initiative("osdorperweg_937", "Coöperatie Osdorperweg 937 U.A.", "food", 6, "01131", "1067",
+               "Osdorperweg", 3.0, 2.0, 140_000, (("gemeente_amsterdam", 35_000, 2024),)),
+)
+PHASE_START_2024 = {3: "2024-03-01", 4: "2024-01-15", 5: "2023-09-01", 6: "2023-03-01"}
+
+
+# A few Nieuw-West gardeners in every sample, whatever its scale, so that tender matching always has
+# local candidates to rank: (rechtsvorm, statutaire naam, handelsnaam, main SBI, side SBI).
+LOCAL_GARDENERS = (
+    ("Besloten Vennootschap", "Tuinen van Sloten B.V.", "Tuinen van Sloten", "81301", ""),
+    ("Stichting", "Stichting Buurtgroen Geuzenveld", "Buurtgroen Geuzenveld", "88999", "81302"),
+    ("Eenmanszaak", "", "Hoveniersbedrijf T. Yilmaz", "81301", ""),
+)
+
+
+def build_initiative_sites(rng: np.random.Generator) -> pd.DataFrame:
+    """KvK establishments of the registered initiatives (phase >= 5) and the sample's guaranteed local
+    gardeners, with the extract's columns."""
+    reg = [i for i in INITIATIVES if i.phase >= 5]
+    kvk = _unique_ints(rng, 30_000_000 - 1_000, 30_000_000 - 1, len(reg))   # below the generated range
+    vest = _unique_ints(rng, 900_000_001, 950_000_000, len(reg))
+    rsin = _rsin(rng, len(reg))
+    rows = []
+    for j, i in enumerate(reg):
+        letters = "".join(rng.choice(list("ABCDEGHJKLMNPRTVWXZ"), 2))
+        rows.append({
+            "kvk_nummer": str(kvk[j]), "vestigingsnummer": f"{vest[j]:012d}", "rsin": rsin[j],
+            "statutaire_naam": i.name, "eerste_handelsnaam": i.name.replace(" U.A.", ""),
+            "handelsnamen": i.name.replace(" U.A.", ""), "ind_hoofdvestiging": "Ja", "rechtsvorm": "Coöperatie",
+            "straatnaam": i.street, "huisnummer": int(rng.integers(1, 200)), "huisletter": "",
+            "huisnummertoevoeging": "", "postcode": f"{i.pc4}{letters}", "plaats": "Amsterdam",
+            "land": "Nederland", "ind_afgeschermd": "Nee", "sbi_hoofdactiviteit": i.sbi, "sbi_nevenactiviteiten": "",
+            "totaal_werkzame_personen": max(1, int(round(i.fte))),
+            "registratie_datum_aanvang": PHASE_START_2024.get(5 if i.phase >= 5 else i.phase, "2024-01-01"),
+            "peildatum": PEILDATUM,
+            "_org": -100 - j, "_category": f"initiative:{i.key}", "_gemeente": "Amsterdam", "_stadsdeel": "F",
+            "_tier": "nieuw_west", "_region": "nw_core", "_country": "NL",
+        })
+    gardener_kvk = _unique_ints(rng, 30_000_000 - 2_000, 30_000_000 - 1_001, len(LOCAL_GARDENERS))
+    gardener_vest = _unique_ints(rng, 950_000_001, 990_000_000, len(LOCAL_GARDENERS))
+    for j, (form, stat, trade, main, side) in enumerate(LOCAL_GARDENERS):
+        letters = "".join(rng.choice(list("ABCDEGHJKLMNPRTVWXZ"), 2))
+        rows.append({
+            "kvk_nummer": str(gardener_kvk[j]), "vestigingsnummer": f"{gardener_vest[j]:012d}",
+            "rsin": "" if form == "Eenmanszaak" else _rsin(rng, 1)[0], "statutaire_naam": stat,
+            "eerste_handelsnaam": trade, "handelsnamen": trade, "ind_hoofdvestiging": "Ja", "rechtsvorm": form,
+            "straatnaam": "Slotermeerlaan", "huisnummer": int(rng.integers(1, 200)), "huisletter": "",
+            "huisnummertoevoeging": "", "postcode": f"{('1063', '1064', '1067')[j]}{letters}",
+            "plaats": "Amsterdam", "land": "Nederland", "ind_afgeschermd": "Nee", "sbi_hoofdactiviteit": main,
+            "sbi_nevenactiviteiten": side, "totaal_werkzame_personen": int(rng.integers(1, 20)),
+            "registratie_datum_aanvang": "2015-04-01", "peildatum": PEILDATUM,
+            "_org": -200 - j, "_category": "groen", "_gemeente": "Amsterdam", "_stadsdeel": "F",
+            "_tier": "nieuw_west", "_region": "nw_core", "_country": "NL",
+        })
+    return pd.DataFrame(rows)
+
+
+def build_initiative_income(spec: AnchorSpec, rng: np.random.Generator, cred: pd.DataFrame, lines: pd.DataFrame,
+                            sites: pd.DataFrame, scale: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The anchor's purchases from registered co-operative initiatives, appended to its creditors and lines
+    (influenceable spend, booked on the category the initiative's sector buys under)."""
+    plan = [(i, amount, first) for i in INITIATIVES for code, amount, first in i.buyers if code == spec.code]
+    if not plan:
+        return cred, lines
+    by_key = sites.set_index(sites["_category"])
+    extra = by_key.loc[[f"initiative:{i.key}" for i, *_ in plan], list(SITE_COLUMNS)].reset_index(drop=True)
+    extra["_site"] = -1
+    extra = _finish_creditors(spec, rng, extra)
+    taken = set(cred["supplier_ref"].astype(str))
+    fresh = [r for r in _supplier_refs(spec.code, rng, len(extra) + len(taken)) if str(r) not in taken]
+    extra["supplier_ref"] = fresh[: len(extra)]
+    extra["_exclusion_class"] = ""
+    extra["_vat"] = 21
+    offset = len(cred)
+    category_key = {"green_maintenance": "groen", "food": "catering", "construction_maintenance": "bouw"}
+    english = spec.code == "hva"
+    cc_mode = lines["cc"].mode().iat[0]
+    rows = []
+    for year in YEARS:
+        seq = int(lines.loc[lines["year"] == year, "inv_seq"].max())
+        for j, (initiative, amount, first) in enumerate(plan):
+            if year < first:
+                continue
+            cat = category_key[initiative.sector]
+            ci = CAT_INDEX[cat]
+            n = int(rng.integers(4, 13))
+            w = rng.uniform(0.5, 1.5, n)
+            cents = np.maximum(np.rint(amount * scale * 100 * w / w.sum()).astype(np.int64), 100)
+            months = np.sort(rng.choice(12, size=n, replace=True))
+            for k in range(n):
+                seq += 1
+                mo = int(months[k])
+                tpls = (DESC_EN if english else DESC_NL)[cat]
+                desc = tpls[int(rng.integers(len(tpls)))].format(
+                    m=(MONTHS_EN if english else MONTHS_NL)[mo], y=year, q=f"Q{mo // 3 + 1}", w=1,
+                    n=int(rng.integers(1000, 99999)))
+                vat = (int(cents[k]) * 21 + 50) // 100
+                rows.append({
+                    "year": year, "inv_seq": seq, "line": 1,
+                    "date": np.datetime64(f"{year}-{mo + 1:02d}-{int(rng.integers(1, 28)):02d}"),
+                    "cred": offset + j, "credit": False, "excl": int(cents[k]), "vat_rate": 21, "vat": vat,
+                    "month": mo, "gl": _gl_table(spec.code)[ci, 0], "cc": cc_mode,
+                    "category": CATEGORIES[ci][1], "desc": desc,
+                })
+    added = pd.DataFrame(rows)
+    added["date"] = pd.to_datetime(added["date"])
+    added["incl"] = added["excl"] + added["vat"]
+    all_lines = pd.concat([lines, added[lines.columns]], ignore_index=True)
+    all_lines = all_lines.sort_values(["year", "inv_seq", "line"], kind="stable").reset_index(drop=True)
+    return pd.concat([cred, extra], ignore_index=True), all_lines
+
+
+CPV_WITH_CHECK = {
+    "77310000": "77310000-6", "77314000": "77314000-4", "55520000": "55520000-1", "55524000": "55524000-9",
+    "90910000": "90910000-9", "45321000": "45321000-3", "60161000": "60161000-4", "90514000": "90514000-3",
+    "79952000": "79952000-2", "45453000": "45453000-7",
+}  # CPV 2008 codes with their check digit, as the EU vocabulary lists them
+
+# Example tender calendar (action 1a.2): upcoming tenders and orders of the anchors. Titles and values
+# are illustrative, not announced tenders.
+TENDERS = (
+    ("gemeente_amsterdam", "GA-2026-014", "Groenonderhoud openbare ruimte Nieuw-West 2026-2029", "2026-03-01",
+     1_800_000, "77310000", "Perceel 1 Osdorp|Perceel 2 Slotervaart|Perceel 3 Geuzenveld-Slotermeer"),
+    ("de_alliantie", "DA-2026-007", "Onderhoud binnentuinen en groen bij wooncomplexen", "2026-02-15",
+     450_000, "77314000", ""),
+    ("hva", "HVA-2026-003", "Catering en broodjesservice locaties Amstelcampus en Leeuwenburg", "2026-04-01",
+     2_400_000, "55520000", "Perceel 1 Catering|Perceel 2 Evenementen"),
+    ("stwt", "STWT-2026-002", "Schoollunches voor tien basisscholen", "2026-05-01",
+     300_000, "55524000", ""),
+    ("olvg", "OLVG-2026-011", "Schoonmaak polikliniek en kantoren", "2026-06-01",
+     3_100_000, "90910000", ""),
+    ("de_alliantie", "DA-2026-012", "Na-isolatie eengezinswoningen Slotervaart", "2026-09-01",
+     5_200_000, "45321000", "Perceel 1 Dakisolatie|Perceel 2 Spouwmuur en vloer"),
+    ("pantar", "PAN-2026-001", "Pakket- en koeriersdiensten Amsterdam", "2026-03-15",
+     180_000, "60161000", ""),
+    ("gemeente_amsterdam", "GA-2026-031", "Inzameling en recycling van grofvuil en textiel", "2026-07-01",
+     950_000, "90514000", ""),
+)
+
+# Example investment-fund ledger (action 3.3); parties and amounts are illustrative.
+FUND = (
+    ("2024-06-15", "Gemeente Amsterdam", "commitment", "", 400_000),
+    ("2024-09-01", "Stichting Doen (voorbeeld)", "commitment", "", 150_000),
+    ("2025-01-20", "Regionale bank (voorbeeld)", "commitment", "", 250_000),
+    ("2024-11-01", "Gemeente Amsterdam", "investment", "groen_nieuw_west", 120_000),
+    ("2025-03-10", "Stichting Doen (voorbeeld)", "investment", "kantine_moeders", 45_000),
+    ("2025-06-30", "Gemeente Amsterdam", "investment", "osdorperweg_937", 80_000),
+)
+
+
+def write_programme_inputs(out: Path, initiative_sites: pd.DataFrame) -> list[str]:
+    """landing/programme/: the co-operative register (YAML), the tender calendar and the fund ledger."""
+    import yaml
+
+    folder = out / "landing" / "programme"
+    folder.mkdir(parents=True, exist_ok=True)
+    kvk_by_key = {row["_category"].split(":", 1)[1]: row["kvk_nummer"] for _, row in initiative_sites.iterrows()
+                  if row["_category"].startswith("initiative:")}
+    register = {
+        "targets": {
+            "worker_cooperatives": {"target": 4, "deadline": "2025-12-31",
+                                    "note": "Goal 2.1: four worker co-operatives by end 2025"},
+            "large_cooperative_employees": {"target": 50, "deadline": "2025-12-31",
+                                            "note": "at least one potentially large co-operative (> 50 employees)"},
+            "koop_lokaal_findable": {"target": 250, "deadline": "2025-06-30",
+                                     "note": "Koop Lokaal: 250 findable local suppliers by mid-2025"},
+            "koop_lokaal_active": {"target": 100, "deadline": "2025-06-30",
+                                   "note": "Koop Lokaal: at least 100 actively taking part"},
+            "investment_capacity_eur": {"target": 1_000_000, "deadline": "2025-12-31",
+                                        "note": "Investment instrument: EUR 1,000,000 capacity by end 2025"},
+        },
+        "initiatives": [],
+    }
+    for i in INITIATIVES:
+        phases = []
+        for ph in range(1, i.phase + 1):
+            start = dt.date(2022, 1, 1) + dt.timedelta(days=180 * (ph - 1))
+            phases.append({"phase": ph, "started": start.isoformat()})
+        entry = {
+            "key": i.key, "name": i.name, "sector": i.sector, "phase": i.phase, "phases": phases,
+            "worker_cooperative": True, "potential_employees": 60 if i.key == "catering_cooperatie" else None,
+            "fte": i.fte, "fte_living_wage": i.fte_living_wage, "revenue_eur": i.revenue_eur,
+            "revenue_year": 2025, "kvk_number": kvk_by_key.get(i.key),
+        }
+        register["initiatives"].append(entry)
+    header = ("# Co-operative pipeline register (programme action line 2), kept by the programme's analysts.\n"
+              "# Initiatives and phases from the autumn-2024 progress report; in this SYNTHETIC sample the KvK\n"
+              "# numbers, dates, jobs and revenue are illustrative. Phases: 1-2 scouting/exploration, 3 team and\n"
+              "# business plan, 4-5 start-up and financing, 6 operating, 7 growth.\n")
+    (folder / "cooperatives.yaml").write_text(
+        header + yaml.safe_dump(register, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    pd.DataFrame([{"anchor_code": a, "tender_id": t, "title": ti, "expected_publication": d,
+                   "estimated_value_eur": v, "cpv_code": CPV_WITH_CHECK[c], "lots": lots}
+                  for a, t, ti, d, v, c, lots in TENDERS]).to_csv(
+        folder / "tenders.csv", index=False, encoding="utf-8", lineterminator="\n")
+    pd.DataFrame([{"date": d, "party": p, "kind": k, "initiative": i, "amount_eur": a}
+                  for d, p, k, i, a in FUND]).to_csv(
+        folder / "fund.csv", index=False, encoding="utf-8", lineterminator="\n")
+    return ["landing/programme/cooperatives.yaml", "landing/programme/tenders.csv", "landing/programme/fund.csv"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1633,7 +1869,9 @@ def _generate(out: Path, scale: float, seed: int, reference_dir: Path | None, su
     # Spawned after the streams above, so adding them changed none of the regular data.
     rng_public, *rng_excluded = (np.random.default_rng(s) for s in ss.spawn(1 + len(ANCHORS)))
     public = build_public_payees(rng_public)
-    est = pd.concat([est, public[est.columns]], ignore_index=True)
+    rng_programme, *rng_initiative = (np.random.default_rng(s) for s in ss.spawn(1 + len(ANCHORS)))
+    initiative_sites = build_initiative_sites(rng_programme)
+    est = pd.concat([est, public[est.columns], initiative_sites[est.columns]], ignore_index=True)
 
     (out / "landing" / "kvk").mkdir(parents=True, exist_ok=True)
     (out / "ground_truth").mkdir(parents=True, exist_ok=True)
@@ -1662,12 +1900,15 @@ def _generate(out: Path, scale: float, seed: int, reference_dir: Path | None, su
     # others are generated; each anchor has its own random stream, so the order changes no output.
     rng_by_code = dict(zip((a.code for a in ANCHORS), rng_anchor, strict=True))
     rng_excluded_by_code = dict(zip((a.code for a in ANCHORS), rng_excluded, strict=True))
+    rng_initiative_by_code = dict(zip((a.code for a in ANCHORS), rng_initiative, strict=True))
     for spec in sorted(ANCHORS, key=lambda a: a.code not in XLSX_ANCHORS):
         rng = rng_by_code[spec.code]
         (out / "landing" / spec.code).mkdir(parents=True, exist_ok=True)
         cred = build_creditors(spec, rng, sites, scale)
         lines = build_lines(spec, rng, cred, scale)
         cred, lines = build_excluded(spec, rng_excluded_by_code[spec.code], cred, lines, sites, public, scale)
+        cred, lines = build_initiative_income(spec, rng_initiative_by_code[spec.code], cred, lines,
+                                              initiative_sites, scale)
         files = WRITERS[spec.code](lines, cred, out / "landing", submit)
 
         tier = cred["_tier"].to_numpy()[lines["cred"].to_numpy()]
@@ -1732,6 +1973,7 @@ def _generate(out: Path, scale: float, seed: int, reference_dir: Path | None, su
     pd.DataFrame([row for c in codes for row in gt_by_month[c]],
                  columns=["anchor_code", "year", "month", "supplier_ref", "spend_eur", "n_lines"]).to_csv(
         gt / "spend_by_creditor_month.csv", index=False, encoding="utf-8", lineterminator="\n")
+    manifest["programme"] = {"files": write_programme_inputs(out, initiative_sites)}
     manifest_text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     (gt / "manifest.json").write_text(manifest_text, encoding="utf-8")
     (gt / "README.md").write_text(GROUND_TRUTH_README.format(seed=seed, scale=scale), encoding="utf-8")

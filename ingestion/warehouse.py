@@ -23,6 +23,7 @@ REFERENCE_TABLES = {
     "amsterdam_pc4_stadsdeel": ["postcode", "stadsdeel_code"],
     "sbi2008": ["code", "code_met_punten", "sectie", "parent_code"],
     "sbi2025": ["code", "sectie", "parent_code"],
+    "amsterdam_postcode_areas": ["postcode", "cbs_wijkcode", "wijk_code", "gebied_code", "stadsdeel_code"],
 }
 
 _REJECTED_DDL = """

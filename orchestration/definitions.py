@@ -5,7 +5,9 @@ from dagster import Definitions, in_process_executor
 from orchestration.assets.anchors import anchor_assets, invoice_lines_asset, landing_specs
 from orchestration.assets.dashboard import spend_dashboard
 from orchestration.assets.dbt import cwb_dbt_models
+from orchestration.assets.directory import koop_lokaal_directory
 from orchestration.assets.kvk import kvk_establishments, kvk_landing_spec
+from orchestration.assets.programme import programme_inputs, programme_landing_spec
 from orchestration.assets.reference import reference_assets
 from orchestration.assets.resolution import supplier_matches
 from orchestration.jobs import monthly_refresh_schedule, refresh_all_job
@@ -19,10 +21,13 @@ defs = Definitions(
         *anchor_assets,
         invoice_lines_asset,
         kvk_establishments,
+        programme_landing_spec,
+        programme_inputs,
         *reference_assets,
         supplier_matches,
         cwb_dbt_models,
         spend_dashboard,
+        koop_lokaal_directory,
     ],
     jobs=[refresh_all_job],
     schedules=[monthly_refresh_schedule],

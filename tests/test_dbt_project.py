@@ -19,7 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.warehouse import ensure_raw_tables
+from ingestion.programme import ProgrammeInputs, write_programme
+from ingestion.warehouse import ensure_raw_tables, load_reference_table
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_PROJECT = REPO / "dbt_project"
@@ -253,6 +254,9 @@ def build_warehouse(path: Path) -> None:
             )
 
         con.execute("create schema resolution")
+        # no programme inputs in this warehouse: the programme marts build empty
+        write_programme(con, ProgrammeInputs.empty())
+        load_reference_table(con, "amsterdam_postcode_areas", reference_dir() / "amsterdam_postcode_areas.csv")
         con.execute("""create table resolution.supplier_matches (anchor_code VARCHAR, supplier_ref VARCHAR,
             supplier_name VARCHAR, vestigingsnummer VARCHAR, kvk_number VARCHAR, method VARCHAR, confidence DOUBLE,
             status VARCHAR, candidates VARCHAR, merged_supplier_key VARCHAR, n_lines BIGINT,

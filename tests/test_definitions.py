@@ -80,6 +80,29 @@ EXPECTED_ASSETS = {
     "marts/fct_sector_leakage",
     "marts/fct_top_non_local_suppliers",
     "marts/fct_shared_suppliers",
+    # Programme monitoring (co-operative pipeline, tender calendar, Koop Lokaal, investment fund).
+    "landing/programme",
+    "programme/initiatives",
+    "programme/initiative_phases",
+    "programme/targets",
+    "programme/tenders",
+    "programme/tender_lots",
+    "programme/fund_transactions",
+    "reference/amsterdam_postcode_areas",
+    "reference/cpv_sbi_activities",
+    "staging/stg_programme__initiatives",
+    "staging/stg_programme__initiative_phases",
+    "staging/stg_programme__targets",
+    "staging/stg_programme__tenders",
+    "staging/stg_programme__fund_transactions",
+    "staging/stg_reference__amsterdam_pc4_wijken",
+    "marts/fct_tender_opportunities",
+    "marts/fct_cooperative_income",
+    "marts/fct_cooperative_pipeline",
+    "marts/fct_koop_lokaal_directory",
+    "marts/fct_investment_fund",
+    "marts/fct_programme_targets",
+    "exports/koop_lokaal_directory",
 }
 
 
@@ -119,7 +142,8 @@ def test_every_ingested_asset_is_gated_by_a_blocking_pandera_check():
             gated[check_key.asset_key.to_user_string()] = spec.blocking
     ingested = {k for k in EXPECTED_ASSETS if k.startswith("raw/invoice_lines__")} | {
         "raw/kvk_establishments", "reference/nl_pc4_gemeente", "reference/amsterdam_pc4_stadsdeel",
-        "reference/sbi2008", "reference/sbi2025"}
+        "reference/sbi2008", "reference/sbi2025", "reference/amsterdam_postcode_areas"} | {
+        k for k in EXPECTED_ASSETS if k.startswith("programme/")}
     assert set(gated) == ingested
     assert all(gated.values())
 
@@ -128,8 +152,8 @@ def test_all_warehouse_writers_share_one_pool():
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        if not node.is_materializable or key.path[0] == "dashboards":
-            continue  # the dashboard only reads the warehouse
+        if not node.is_materializable or key.path[0] in ("dashboards", "exports"):
+            continue  # the dashboard and the exports only read the warehouse
         assets_def = graph.assets_def_for_key(key)
         pools = {n.pool for n in assets_def.node_def.iterate_op_defs()}
         assert pools == {DUCKDB_POOL}, key

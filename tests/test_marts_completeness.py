@@ -24,6 +24,8 @@ import pandas as pd
 import pytest
 
 from ingestion.config import load_anchor_configs
+from ingestion.programme import ProgrammeInputs, write_programme
+from ingestion.warehouse import load_reference_table
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_PROJECT = REPO / "dbt_project"
@@ -374,6 +376,9 @@ def build_planted_warehouse(path: Path) -> None:
         con.execute("create schema raw")
         con.execute("create schema reference")
         con.execute("create schema resolution")
+        # no programme inputs in this warehouse: the programme marts build empty
+        write_programme(con, ProgrammeInputs.empty())
+        load_reference_table(con, "amsterdam_postcode_areas", reference_dir() / "amsterdam_postcode_areas.csv")
         for table in REFERENCE_TABLES:
             con.execute(f"create table reference.{table} as select * from read_csv(?, header = true)",
                         [str(reference_dir() / f"{table}.csv")])

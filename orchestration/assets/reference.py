@@ -22,6 +22,8 @@ DESCRIPTIONS = {
                                "Amsterdam, 2024): decides shared PC4s by the stadsdeel with most addresses.",
     "sbi2008": "SBI 2008 hierarchy (CBS, versie 2018): sector codes before KvK's switch of September 2025.",
     "sbi2025": "SBI 2025 hierarchy (CBS): sector codes from September 2025 on.",
+    "amsterdam_postcode_areas": "Amsterdam PC4 x wijk and gebied with address counts (CBS + Gemeente Amsterdam, "
+                                "2024): the neighbourhood of a local supplier in the Koop Lokaal directory.",
 }
 
 

@@ -1,11 +1,12 @@
 """Dashboard: where does the anchor organisations' purchasing money land?
 
-Plain Python (no Dagster): reads ``marts.fct_spend_by_tier`` from the DuckDB warehouse and writes one
-self-contained HTML file (plotly.js inlined once, no network needed to open it). Everything the reader
-sees is Dutch; numbers are formatted Dutch style ("12,3 %", "€ 1.234.567").
-
-The mart has no supplier-level columns, and only the columns of the contract are ever read or used, so no
-supplier name (sole traders' names are personal data) can end up in the HTML.
+Plain Python (no Dagster). This module holds the Dutch formatting (``format_eur``, ``format_pct``), the
+plotly Dutch locale and palettes, the spend-by-tier loader and figures, ``render_dashboard`` and the CLI.
+``dashboards.data`` reads every mart the dashboard shows (explicit column lists: only marts'
+``organisation_name`` can name a supplier, and it is NULL for sole traders and partnerships),
+``dashboards.pages`` builds the pages' figures, tables and texts per anchor and year, and
+``dashboards.site`` writes one self-contained HTML file (plotly.js inlined once, no network needed).
+Everything the reader sees is Dutch; numbers are formatted Dutch style ("12,3 %", "€ 1.234.567").
 
     python -m dashboards.spend_dashboard --warehouse data/warehouse/cwb.duckdb \
         --out data/output/dashboard.html [--synthetic]

@@ -1,11 +1,12 @@
 """Dashboard: where does the anchor organisations' purchasing money land?
 
-Plain Python (no Dagster): reads ``marts.fct_spend_by_tier`` from the DuckDB warehouse and writes one
-self-contained HTML file (plotly.js inlined once, no network needed to open it). Everything the reader
-sees is Dutch; numbers are formatted Dutch style ("12,3 %", "€ 1.234.567").
-
-The mart has no supplier-level columns, and only the columns of the contract are ever read or used, so no
-supplier name (sole traders' names are personal data) can end up in the HTML.
+Plain Python (no Dagster). This module holds the Dutch formatting (``format_eur``, ``format_pct``), the
+plotly Dutch locale and palettes, the spend-by-tier loader and figures, ``render_dashboard`` and the CLI.
+``dashboards.data`` reads every mart the dashboard shows (explicit column lists: only marts'
+``organisation_name`` can name a supplier, and it is NULL for sole traders and partnerships),
+``dashboards.pages`` builds the pages' figures, tables and texts per anchor and year, and
+``dashboards.site`` writes one self-contained HTML file (plotly.js inlined once, no network needed).
+Everything the reader sees is Dutch; numbers are formatted Dutch style ("12,3 %", "€ 1.234.567").
 
     python -m dashboards.spend_dashboard --warehouse data/warehouse/cwb.duckdb \
         --out data/output/dashboard.html [--synthetic]
@@ -15,21 +16,21 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import math
 import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
+
+if TYPE_CHECKING:
+    from dashboards.data import DashboardData
 
 MART = "marts.fct_spend_by_tier"
 MART_COLUMNS = [
@@ -95,7 +96,6 @@ ANCHOR_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "cr
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 SYNTHETIC_NOTICE = "Let op: synthetische voorbeelddata"
 TITLE = "Community Wealth Building Nieuw-West: waar landt het inkoopgeld?"
-FIG_IDS = ["fig-aandeel-nieuw-west", "fig-verdeling-ringen"]
 
 MONTHS_NL = [
     "januari", "februari", "maart", "april", "mei", "juni",
@@ -465,235 +465,28 @@ def build_figures(df: pd.DataFrame) -> list[go.Figure]:
 
 
 # ------------------------------------------------------------------------------------------------- HTML
-CSS = """
-:root { --rood: #D00000; --tekst: #1A1A1A; --grijs: #5C5C5C; --lijn: #D9D9D9; }
-* { box-sizing: border-box; }
-body { margin: 0; font-family: %(font)s; color: var(--tekst); background: #F6F6F6; line-height: 1.5; }
-main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; background: white; }
-header { border-left: 8px solid var(--rood); padding: 4px 0 4px 18px; margin-bottom: 20px; }
-h1 { font-size: 1.9rem; line-height: 1.25; margin: 0 0 6px; }
-h2 { font-size: 1.35rem; margin: 36px 0 8px; }
-p { margin: 0 0 10px; max-width: 78ch; }
-.meta { color: var(--grijs); font-size: 0.95rem; margin: 0; }
-.grondslag { margin-top: 4px; }
-.lead { font-size: 1.1rem; }
-.synthetisch { border: 3px solid #B25E00; background: #FFF4E0; padding: 12px 16px; margin: 0 0 20px;
-  font-size: 1.05rem; }
-.synthetisch strong { font-size: 1.15rem; }
-figure { margin: 8px 0 0; }
-figcaption { color: var(--grijs); font-size: 0.95rem; margin-top: 6px; max-width: 90ch; }
-.tabel-wrap { overflow-x: auto; }
-table { border-collapse: collapse; width: 100%%; font-size: 0.95rem; font-variant-numeric: tabular-nums; }
-caption { text-align: left; color: var(--grijs); padding-bottom: 8px; caption-side: top; }
-th, td { padding: 6px 10px; border-bottom: 1px solid var(--lijn); vertical-align: top; }
-thead th { text-align: right; border-bottom: 2px solid var(--tekst); background: #FAFAFA; }
-thead th:first-child, thead th:nth-child(2), th[scope=rowgroup] { text-align: left; }
-thead th { vertical-align: bottom; }
-.eenheid { font-weight: normal; color: var(--grijs); }
-td.getal, td.jaar { white-space: nowrap; }
-td.getal { text-align: right; }
-th[scope=rowgroup] { font-weight: 600; min-width: 12ch; }
-tbody + tbody { border-top: 2px solid #9A9A9A; }
-tbody tr:hover td { background: #FBF3F3; }
-td.nw { font-weight: 700; color: #9E0000; }
-.toelichting { background: #F7F7F7; border: 1px solid var(--lijn); padding: 14px 20px; margin-top: 12px; }
-.toelichting ul { margin: 6px 0 0; padding-left: 20px; max-width: 90ch; }
-.toelichting li { margin-bottom: 6px; }
-.toelichting ol { margin: 4px 0 4px; padding-left: 22px; }
-.toelichting ol li { margin-bottom: 0; }
-footer { margin-top: 32px; color: var(--grijs); font-size: 0.9rem; }
-@media print { body { background: white; } main { padding: 0; } }
-"""
-
-
-def _figure_html(fig: go.Figure, div_id: str) -> str:
-    return fig.to_html(
-        full_html=False,
-        include_plotlyjs=False,  # plotly.js is inlined once in <head>
-        include_mathjax=False,
-        div_id=div_id,
-        default_width="100%",
-        default_height=f"{fig.layout.height}px",
-        config={
-            "locale": "nl",
-            "responsive": True,
-            "displaylogo": False,
-            "modeBarButtons": [["toImage"]],
-            "toImageButtonOptions": {"format": "png", "filename": div_id, "scale": 2},
-        },
-    )
-
-
-def _table_html(summary: pd.DataFrame, baseline: int | None) -> str:
-    head = (
-        "<tr><th scope='col'>Ankerorganisatie</th><th scope='col'>Jaar</th>"
-        "<th scope='col'>Aandeel Nieuw-West</th>"
-        "<th scope='col'>Verschil met nulmeting <span class='eenheid'>(procentpunt)</span></th>"
-        "<th scope='col'>Uitgaven in Nieuw-West</th><th scope='col'>Totale uitgaven</th>"
-        "<th scope='col'>Aandeel onbekend</th></tr>"
-    )
-    bodies = []
-    for _, group in summary.groupby("anchor_code", sort=False):
-        rows = []
-        for j, r in enumerate(group.itertuples()):
-            anchor_cell = (
-                f"<th scope='rowgroup' rowspan='{len(group)}'>{html.escape(str(r.anchor_name))}</th>"
-                if j == 0
-                else ""
-            )
-            rows.append(
-                f"<tr>{anchor_cell}"
-                f"<td class='jaar'>{html.escape(year_label(int(r.year), baseline))}</td>"
-                f"<td class='getal nw'>{format_pct(r.share_nw)}</td>"
-                f"<td class='getal'>{format_pp(r.diff_pp)}</td>"
-                f"<td class='getal'>{format_eur(r.spend_nw)}</td>"
-                f"<td class='getal'>{format_eur(r.spend_total)}</td>"
-                f"<td class='getal'>{format_pct(r.share_unknown)}</td></tr>"
-            )
-        bodies.append(f"<tbody>{''.join(rows)}</tbody>")
-    if not bodies:
-        bodies.append("<tbody><tr><td colspan='7'>Geen gegevens beschikbaar.</td></tr></tbody>")
-    return (
-        "<div class='tabel-wrap'><table id='tabel-cijfers'>"
-        "<caption>Tabel 1. Inkoopuitgaven per ankerorganisatie per jaar, exclusief btw, creditnota's "
-        "verrekend. Aandelen zijn berekend op de totale inkoopuitgaven van de organisatie in dat jaar."
-        "</caption>"
-        f"<thead>{head}</thead>{''.join(bodies)}</table></div>"
-    )
-
-
-EXPLANATION = """
-<ul>
-<li><strong>Bedragen</strong> zijn in euro's en <strong>exclusief btw</strong>. Creditnota's zijn
-verrekend met de facturen (gesaldeerd). Het jaar is het jaar van de factuurdatum.</li>
-<li><strong>Aandeel</strong>: de uitgaven bij leveranciers in een ring, gedeeld door alle inkoopuitgaven
-van de organisatie in dat jaar. Het eerste jaar ({baseline}) is de <strong>nulmeting</strong>: het
-vertrekpunt waarmee latere jaren worden vergeleken.</li>
-<li><strong>Grondslag: wanneer telt een leverancier als lokaal?</strong> {basis_sentence}
-{basis_detail}</li>
-<li><strong>Waar een leverancier zit</strong> bepalen we zo:
-<ol>
-<li>eerst koppelen we de leverancier aan een vestiging in het KvK Handelsregister, op vestigingsnummer,
-KvK-nummer, btw-nummer, IBAN of naam en adres. Twijfelachtige koppelingen worden door analisten
-beoordeeld;</li>
-<li>daarna bepaalt de grondslag hierboven welk adres telt;</li>
-<li>een leverancier die in het buitenland gevestigd is, telt als <em>Buitenland</em>;</li>
-<li>lukt de koppeling niet, dan telt de Nederlandse postcode op de factuur.</li>
-</ol>
-Lukt geen van deze (of is de postcode onbekend), dan staat de uitgave bij <em>Onbekend</em>.</li>
-<li><strong>Postcodegebieden</strong> (de vier cijfers van de postcode) die over meer dan één stadsdeel
-lopen, tellen mee voor het stadsdeel met de meeste adressen in dat gebied. Zo tellen 1043 en 1046 als
-Nieuw-West, en 1047, 1057, 1058, 1059 en 1061 niet. De ring Rest van de MRA omvat de gemeenten van de
-Metropoolregio Amsterdam buiten Amsterdam.</li>
-<li>Er staan <strong>geen namen van leveranciers</strong> in dit dashboard: bij eenmanszaken is de
-bedrijfsnaam vaak de naam van een persoon.</li>
-</ul>
-"""
-
-
 def render_dashboard(
-    df: pd.DataFrame,
+    data: DashboardData,
     out_path: str | os.PathLike[str],
     generated_at: datetime | None = None,
     synthetic: bool = False,
 ) -> Path:
     """Write the dashboard as one self-contained HTML file and return its path.
 
-    ``df`` has the columns of ``marts.fct_spend_by_tier`` (see ``load_spend_by_tier``);
-    ``synthetic=True`` shows the notice "Let op: synthetische voorbeelddata". The figures' placement basis
-    (``placement_basis``) is named under the title and in the Toelichting; data mixing bases is refused
-    with a ValueError.
+    ``data`` is what ``load_dashboard_data`` reads from the warehouse; ``synthetic=True`` shows the banner
+    "Let op: synthetische voorbeelddata". The pages are built in ``dashboards.pages`` and assembled in
+    ``dashboards.site`` (imported here, since both use this module's formatting).
     """
-    df = _normalise(df)
-    basis = placement_basis(df)
-    basis_sentence = html.escape(PLACEMENT_BASIS_NL[basis], quote=False)
-    basis_detail = html.escape(PLACEMENT_BASIS_DETAIL_NL[basis], quote=False)
-    if generated_at is None:
-        generated_at = datetime.now(ZoneInfo("Europe/Amsterdam"))
-    summary = summarise(df)
-    years = sorted(int(y) for y in df["year"].unique())
-    baseline = years[0] if years else None
-    period = f"{years[0]}–{years[-1]}" if years else "geen gegevens"
-    n_anchors = df["anchor_code"].nunique()
-    fig_share, fig_tiers = build_figures(df)
+    from dashboards.site import render
 
-    notice = (
-        f"<div class='synthetisch' role='note'><strong>{SYNTHETIC_NOTICE}</strong><br>"
-        "De cijfers in dit dashboard zijn gegenereerd om de werkwijze te laten zien. Ze zeggen niets over "
-        "de werkelijke inkoop van de genoemde organisaties.</div>"
-        if synthetic
-        else ""
-    )
-    locale_js = f"Plotly.register({json.dumps(PLOTLY_LOCALE_NL, ensure_ascii=False)});"
-    page = f"""<!DOCTYPE html>
-<html lang="nl">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(TITLE)}</title>
-<style>{CSS % {"font": FONT}}</style>
-<script>window.PlotlyConfig = {{MathJaxConfig: 'local'}};</script>
-<script>{get_plotlyjs()}</script>
-<script>{locale_js}</script>
-</head>
-<body>
-<main>
-<header>
-<h1>{html.escape(TITLE)}</h1>
-<p class="meta">Inkoopuitgaven van {n_anchors} ankerorganisaties, {period}.
-Gegenereerd op {format_datetime_nl(generated_at)}.</p>
-<p class="meta grondslag" id="grondslag" data-placement-basis="{basis}">Grondslag: {basis_sentence}</p>
-</header>
-{notice}
-<p class="lead">Hoeveel van het geld dat grote Amsterdamse organisaties uitgeven aan inkoop komt terecht bij
-leveranciers in Nieuw-West? En waar landt de rest: elders in Amsterdam, in de regio, in de rest van Nederland
-of in het buitenland?</p>
+    return render(data, out_path, generated_at=generated_at, synthetic=synthetic)
 
-<section aria-labelledby="kop-aandeel">
-<h2 id="kop-aandeel">1. Aandeel van de inkoopuitgaven dat in Nieuw-West landt</h2>
-<figure aria-describedby="bijschrift-aandeel">
-{_figure_html(fig_share, FIG_IDS[0])}
-<figcaption id="bijschrift-aandeel">Figuur 1. Per ankerorganisatie en per jaar het deel van de inkoopuitgaven
-(exclusief btw) dat naar leveranciers in stadsdeel Nieuw-West gaat. {baseline or ""} is de nulmeting
-(grijs vlak). Klik op een naam in de legenda om die lijn te verbergen of te tonen. De cijfers staan ook in
-tabel 1 hieronder.</figcaption>
-</figure>
-</section>
 
-<section aria-labelledby="kop-ringen">
-<h2 id="kop-ringen">2. Verdeling over de geografische ringen</h2>
-<figure aria-describedby="bijschrift-ringen">
-{_figure_html(fig_tiers, FIG_IDS[1])}
-<figcaption id="bijschrift-ringen">Figuur 2. Per ankerorganisatie en per jaar hoe de inkoopuitgaven zich
-verdelen over de ringen, van dichtbij (Nieuw-West, rood) naar ver weg (Buitenland). Elke staaf is samen
-100 %. <em>Onbekend</em> (gearceerd) zijn uitgaven waarvan de vestigingsplaats van de leverancier niet vast te
-stellen is.</figcaption>
-</figure>
-</section>
+def load_dashboard_data(warehouse_path: str | os.PathLike[str]) -> DashboardData:
+    """Read every mart the dashboard shows (``dashboards.data.MARTS``) with one read-only connection."""
+    from dashboards.data import load_dashboard_data as load
 
-<section aria-labelledby="kop-tabel">
-<h2 id="kop-tabel">3. De cijfers</h2>
-{_table_html(summary, baseline)}
-</section>
-
-<section aria-labelledby="kop-toelichting">
-<h2 id="kop-toelichting">Toelichting</h2>
-<div class="toelichting" id="toelichting">
-{EXPLANATION.format(baseline=baseline or "–", basis_sentence=basis_sentence, basis_detail=basis_detail)}
-</div>
-</section>
-<footer>Community Wealth Building Nieuw-West. Bron: crediteurenadministraties van de ankerorganisaties en het
-KvK Handelsregister, bewerkt tot het overzicht <code>{MART}</code>.</footer>
-</main>
-</body>
-</html>
-"""
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return load(warehouse_path)
 
 
 # --------------------------------------------------------------------------------------------------- CLI
@@ -713,8 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.warehouse or not args.out:
         parser.error("--warehouse and --out are required (or set CWB_WAREHOUSE and CWB_OUTPUT_DIR)")
-    df = load_spend_by_tier(args.warehouse)
-    path = render_dashboard(df, args.out, synthetic=args.synthetic)
+    path = render_dashboard(load_dashboard_data(args.warehouse), args.out, synthetic=args.synthetic)
     print(f"Dashboard written: {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 

@@ -3,25 +3,31 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from dashboards.spend_dashboard import load_spend_by_tier, render_dashboard
+from dashboards.data import MARTS
+from dashboards.spend_dashboard import load_dashboard_data, render_dashboard
 from orchestration.resources import CwbPaths
 
 
 @asset(
     key=AssetKey(["dashboards", "spend_dashboard"]),
-    deps=[AssetKey(["marts", "fct_spend_by_tier"])],
+    deps=[AssetKey(["marts", mart]) for mart in MARTS],
     group_name="dashboards",
     kinds={"plotly", "html"},
-    description="Dutch HTML dashboard: share of spend landing in Nieuw-West per anchor per year and the "
-                "breakdown over the geography tiers. plotly.js is inlined: it opens with no network.",
+    description="Dutch HTML dashboard for policy staff (pages Overzicht, Per organisatie, Coöperaties en "
+                "doelsectoren, Programma, Definities; anchor and year filters): the Nieuw-West share of "
+                "influenceable spend against streefwaarde and trajectory, tiers, sectors, top non-local "
+                "suppliers, leakage, data completeness, co-operatives and target sectors. plotly.js is "
+                "inlined: it opens with no network.",
 )
 def spend_dashboard(context: AssetExecutionContext, paths: CwbPaths) -> MaterializeResult:
-    df = load_spend_by_tier(paths.warehouse_path())
+    data = load_dashboard_data(paths.warehouse_path())
     synthetic = (paths.data_path() / "ground_truth").is_dir()
-    out = render_dashboard(df, paths.output_path() / "dashboard.html", synthetic=synthetic)
-    context.log.info("dashboard written to %s", out)
+    out = render_dashboard(data, paths.output_path() / "dashboard.html", synthetic=synthetic)
+    context.log.info("dashboard written to %s (%.1f MB)", out, out.stat().st_size / 1e6)
     return MaterializeResult(metadata={
         "path": MetadataValue.path(str(out)),
         "size_bytes": out.stat().st_size,
-        "anchor_years": int(df[["anchor_code", "year"]].drop_duplicates().shape[0]),
+        "anchor_years": int(data.spend_by_tier[["anchor_code", "year"]].drop_duplicates().shape[0]),
+        "latest_invoice_date": str(data.latest_invoice_date),
+        "synthetic": synthetic,
     })

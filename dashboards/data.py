@@ -1,0 +1,154 @@
+"""Everything the dashboard reads from the warehouse, in one read-only pass.
+
+Each mart is read with an explicit column list (``MART_COLUMNS``): only these columns ever reach the
+dashboard. Names appear only as the marts' ``organisation_name``, which the marts already leave NULL for
+sole traders, partnerships, unknown legal forms and foreign creditors; no free text, no creditor numbers,
+no KvK, vestiging, VAT or IBAN numbers are selected.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from dashboards.spend_dashboard import ANCHOR_ORDER, query_spend_by_tier
+
+# How many of the CLES "top 300" per anchor-year the dashboard lists (the marts hold all of them).
+TOP_SUPPLIERS_SHOWN = 25
+
+# mart -> the columns the dashboard reads (nothing else is selected).
+MART_COLUMNS: dict[str, list[str]] = {
+    "fct_nieuw_west_progress": [
+        "anchor_code", "anchor_name", "year", "spend_scope", "placement_basis", "spend_eur",
+        "spend_nieuw_west_eur", "spend_unknown_eur", "share_nieuw_west", "share_nieuw_west_low",
+        "share_nieuw_west_high", "change_pp_vs_previous_year", "change_eur_vs_previous_year",
+        "baseline_year", "baseline_share_nieuw_west", "change_pp_vs_baseline", "target_year",
+        "target_share_nieuw_west", "trajectory_share", "on_track", "metric_definition_version",
+    ],
+    "fct_local_spend_share": [
+        "anchor_code", "anchor_name", "spend_scope", "period_grain", "period", "year", "quarter", "tier",
+        "tier_label_nl", "tier_order", "spend_eur", "period_spend_eur", "share", "share_low", "share_high",
+        "placement_basis",
+    ],
+    "fct_spend_by_recipient_group": [
+        "anchor_code", "anchor_name", "year", "dimension", "group_code", "group_label", "group_order",
+        "spend_eur", "spend_nieuw_west_eur", "spend_amsterdam_eur", "n_suppliers", "share",
+        "influenceable_spend_eur", "influenceable_spend_nieuw_west_eur", "influenceable_spend_amsterdam_eur",
+        "influenceable_share",
+    ],
+    "fct_top_non_local_suppliers": [
+        "anchor_code", "anchor_name", "year", "supplier_rank", "organisation_name", "tier", "legal_form_group",
+        "size_class", "target_sector", "sbi_division_code", "sbi_division_name", "influenceable_spend_eur",
+        "spend_eur", "influenceable_share", "n_nieuw_west_establishments_same_division",
+        "n_nieuw_west_establishments_same_target_sector",
+    ],
+    "fct_sector_leakage": [
+        "anchor_code", "anchor_name", "year", "sector_scheme", "sector_code", "sector_name", "spend_eur",
+        "influenceable_spend_eur", "influenceable_spend_nieuw_west_eur",
+        "influenceable_spend_leaving_nieuw_west_eur", "influenceable_spend_leaving_amsterdam_eur",
+        "influenceable_spend_unknown_place_eur", "influenceable_leakage_with_local_alternative_eur",
+        "n_nieuw_west_establishments", "n_nieuw_west_organisations",
+    ],
+    "fct_data_quality_scorecard": [
+        "anchor_code", "anchor_name", "year", "n_lines", "spend_eur", "volume_eur",
+        "share_volume_with_kvk_number", "share_volume_with_vestigingsnummer", "share_volume_with_vat_number",
+        "share_volume_with_iban", "share_volume_with_supplier_postcode", "share_volume_with_category",
+        "share_volume_with_cost_centre", "share_volume_with_ledger_account", "share_volume_with_cpv_code",
+        "share_volume_with_vat_amount", "share_volume_vat_from_source_column",
+        "share_volume_vat_derived_from_rate", "share_volume_vat_unknown",
+        "share_spend_placed_by_vestigingsnummer", "share_spend_placed_by_kvk_number",
+        "share_spend_placed_by_supplier_resolution", "share_spend_placed_by_invoice_postcode",
+        "share_spend_placed_by_abroad", "share_spend_placed_by_unknown", "n_suspected_duplicates",
+        "suspected_duplicate_eur", "n_credit_notes", "credit_notes_eur", "n_credit_notes_without_original",
+        "credit_notes_without_original_eur", "n_unresolved_suppliers", "unresolved_spend_eur",
+        "unresolved_top_n", "unresolved_top_n_eur", "unresolved_top_n_share",
+    ],
+    "fct_spend_with_social_enterprises": [
+        "anchor_code", "anchor_name", "year", "organisation_name", "legal_form_group", "tier", "target_sector",
+        "spend_eur", "share", "influenceable_spend_eur", "influenceable_share",
+    ],
+}  # fmt: skip
+# Marts read for one aggregate only: fct_spend_by_tier (placement basis, anchor names) and
+# fct_invoice_lines (max(invoice_date): the date of the data).
+MARTS = ["fct_spend_by_tier", "fct_invoice_lines", *MART_COLUMNS]
+
+ORDER_BY = {
+    "fct_nieuw_west_progress": "anchor_code, spend_scope, year",
+    "fct_local_spend_share": "anchor_code, spend_scope, period_grain, period, tier_order",
+    "fct_spend_by_recipient_group": "anchor_code, year, dimension, group_order, group_code",
+    "fct_top_non_local_suppliers": "anchor_code, year, supplier_rank",
+    "fct_sector_leakage": "anchor_code, year, sector_scheme, sector_code",
+    "fct_data_quality_scorecard": "anchor_code, year",
+    "fct_spend_with_social_enterprises": "anchor_code, year, spend_eur desc",
+}
+WHERE = {
+    "fct_local_spend_share": "period_grain in ('year', 'quarter')",
+    "fct_top_non_local_suppliers": f"supplier_rank <= {TOP_SUPPLIERS_SHOWN}",
+}
+DECIMAL_SUFFIX = "_eur"
+
+
+@dataclass
+class DashboardData:
+    """The marts' rows the dashboard shows (pandas frames, euros as float)."""
+
+    spend_by_tier: pd.DataFrame
+    progress: pd.DataFrame
+    local_share: pd.DataFrame
+    recipient_groups: pd.DataFrame
+    top_suppliers: pd.DataFrame
+    leakage: pd.DataFrame
+    scorecard: pd.DataFrame
+    social_enterprises: pd.DataFrame
+    latest_invoice_date: date | None = None
+    anchors: dict[str, str] = field(default_factory=dict)  # code -> display name, in reporting order
+    years: list[int] = field(default_factory=list)
+
+
+def _read(con: duckdb.DuckDBPyConnection, mart: str) -> pd.DataFrame:
+    cols = MART_COLUMNS[mart]
+    where = f"where {WHERE[mart]}" if mart in WHERE else ""
+    sql = f"select {', '.join(cols)} from marts.{mart} {where} order by {ORDER_BY[mart]}"
+    df = con.execute(sql).df()
+    for c in df.columns:
+        if c.endswith(DECIMAL_SUFFIX):  # DECIMAL(18,2) arrives as Python Decimals
+            df[c] = df[c].astype(float)
+    if "year" in df.columns:
+        df["year"] = df["year"].astype(int)
+    return df
+
+
+def query_dashboard_data(con: duckdb.DuckDBPyConnection) -> DashboardData:
+    tiers = query_spend_by_tier(con)
+    frames = {mart: _read(con, mart) for mart in MART_COLUMNS}
+    latest = con.execute("select max(invoice_date) from marts.fct_invoice_lines").fetchone()[0]
+    present = list(dict.fromkeys(tiers["anchor_code"]))
+    order = [a for a in ANCHOR_ORDER if a in present] + sorted(a for a in present if a not in ANCHOR_ORDER)
+    names = tiers.drop_duplicates("anchor_code").set_index("anchor_code")["anchor_name"].to_dict()
+    return DashboardData(
+        spend_by_tier=tiers,
+        progress=frames["fct_nieuw_west_progress"],
+        local_share=frames["fct_local_spend_share"],
+        recipient_groups=frames["fct_spend_by_recipient_group"],
+        top_suppliers=frames["fct_top_non_local_suppliers"],
+        leakage=frames["fct_sector_leakage"],
+        scorecard=frames["fct_data_quality_scorecard"],
+        social_enterprises=frames["fct_spend_with_social_enterprises"],
+        latest_invoice_date=latest,
+        anchors={a: str(names[a]) for a in order},
+        years=sorted(int(y) for y in tiers["year"].unique()),
+    )
+
+
+def load_dashboard_data(warehouse_path: str | os.PathLike[str]) -> DashboardData:
+    """Read every mart the dashboard shows with one read-only connection."""
+    path = Path(warehouse_path)
+    if not path.exists():
+        raise FileNotFoundError(f"DuckDB warehouse not found: {path}")
+    with duckdb.connect(str(path), read_only=True) as con:
+        return query_dashboard_data(con)

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from dashboards.programme import ProgrammeData, load_programme
 from dashboards.spend_dashboard import ANCHOR_ORDER, query_spend_by_tier
 
 # How many of the CLES "top 300" per anchor-year the dashboard lists (the marts hold all of them).
@@ -108,6 +109,7 @@ class DashboardData:
     latest_invoice_date: date | None = None
     anchors: dict[str, str] = field(default_factory=dict)  # code -> display name, in reporting order
     years: list[int] = field(default_factory=list)
+    programme: ProgrammeData | None = None  # None: no programme inputs delivered yet
 
 
 def _read(con: duckdb.DuckDBPyConnection, mart: str) -> pd.DataFrame:
@@ -142,6 +144,7 @@ def query_dashboard_data(con: duckdb.DuckDBPyConnection) -> DashboardData:
         latest_invoice_date=latest,
         anchors={a: str(names[a]) for a in order},
         years=sorted(int(y) for y in tiers["year"].unique()),
+        programme=load_programme(con),
     )
 
 

@@ -23,6 +23,7 @@ from plotly.utils import PlotlyJSONEncoder
 
 from dashboards.data import TOP_SUPPLIERS_SHOWN, DashboardData
 from dashboards.pages import DEFINITIONS, Block, Chart, build_all, variant_key
+from dashboards.programme import PROGRAMME_DEFINITIONS, programme_html
 from dashboards.spend_dashboard import (
     FONT,
     MONTHS_NL,
@@ -242,13 +243,14 @@ def _block_html(b: Block, default_key: str, tag: str = "div", cls: str = "") -> 
 
 def _definitions_html(basis: str) -> str:
     items = []
-    for key, d in DEFINITIONS.items():
-        text = d.text
+    entries = [(key, d.title, d.text, d.formula) for key, d in DEFINITIONS.items()]
+    entries += [(key, *d) for key, d in PROGRAMME_DEFINITIONS.items()]
+    for key, title, text, formula in entries:
         if key == "grondslag" and basis in PLACEMENT_BASIS_NL:
             text = f"{PLACEMENT_BASIS_NL[basis]} {PLACEMENT_BASIS_DETAIL_NL[basis]}"
         items.append(
-            f"<dt id='def-{key}' tabindex='-1'>{html.escape(d.title)}</dt>"
-            f"<dd>{html.escape(text)}<br><span class='formule'>{html.escape(d.formula)}</span></dd>"
+            f"<dt id='def-{key}' tabindex='-1'>{html.escape(title)}</dt>"
+            f"<dd>{html.escape(text)}<br><span class='formule'>{html.escape(formula)}</span></dd>"
         )
     return f"<dl class='definities'>{''.join(items)}</dl>"
 
@@ -372,10 +374,7 @@ ondernemingen</h3><a class="def-link" href="#def-sociale_ondernemingen">Definiti
 </section>
 <section class="pagina" id="programma" aria-labelledby="kop-programma" tabindex="-1" hidden>
 <h2 id="kop-programma">Programma</h2>
-<div class="melding" role="note" data-testid="programma-melding"><strong>Deze pagina wordt gevuld zodra de
-gegevens van het programma beschikbaar zijn.</strong> Hier komen de voortgang van de coöperatie-pijplijn, het
-matchen van aanbestedingen met leveranciers uit Nieuw-West, Koop Lokaal en het investeringsfonds. Die gegevens
-worden nog niet aangeleverd; daarom staan hier nu geen cijfers.</div>
+{programme_html(data.programme, anchors)}
 </section>
 <section class="pagina" id="definities" aria-labelledby="kop-definities" tabindex="-1" hidden>
 <h2 id="kop-definities">Definities</h2>

@@ -438,8 +438,11 @@ def test_pages_notices_and_screenshots(browser_page):
         assert all(w > 400 for w in widths)
         page.screenshot(path=str(ARTIFACTS / f"{name}-1366x768.png"), full_page=True)
     visit(page, "programma")
-    notice = page.get_by_test_id("programma-melding").inner_text()
-    assert "zodra de gegevens van het programma beschikbaar zijn" in notice
+    # the programme page shows the register's targets and the green tender's candidates, in Dutch
+    targets = page.get_by_test_id("programma-doelen").inner_text()
+    assert "Werknemerscoöperaties opgericht" in targets and "€ 1.000.000" in targets
+    green = page.get_by_test_id("aanbesteding-GA-2026-014").inner_text()
+    assert "Groen Nieuw-West Coöperatie U.A." in green.splitlines()[2]  # caption, header, then rank 1
     visit(page, "cooperaties")
     assert "nog leeg" in page.get_by_test_id("sociaal-leeg").inner_text()
     # a Definitie link is one click away from its entry

@@ -4,13 +4,14 @@
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from dashboards.data import MARTS
+from dashboards.programme import PROGRAMME_MARTS
 from dashboards.spend_dashboard import load_dashboard_data, render_dashboard
 from orchestration.resources import CwbPaths
 
 
 @asset(
     key=AssetKey(["dashboards", "spend_dashboard"]),
-    deps=[AssetKey(["marts", mart]) for mart in MARTS],
+    deps=[AssetKey(["marts", mart]) for mart in (*MARTS, *PROGRAMME_MARTS)],
     group_name="dashboards",
     kinds={"plotly", "html"},
     description="Dutch HTML dashboard for policy staff (pages Overzicht, Per organisatie, Coöperaties en "

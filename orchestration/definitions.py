@@ -5,6 +5,7 @@ from dagster import Definitions, in_process_executor
 from orchestration.assets.anchors import anchor_assets, invoice_lines_asset, landing_specs
 from orchestration.assets.dashboard import spend_dashboard
 from orchestration.assets.dbt import cwb_dbt_models
+from orchestration.assets.exports import export_assets
 from orchestration.assets.kvk import kvk_establishments, kvk_landing_spec
 from orchestration.assets.reference import reference_assets
 from orchestration.assets.resolution import supplier_matches
@@ -23,6 +24,7 @@ defs = Definitions(
         supplier_matches,
         cwb_dbt_models,
         spend_dashboard,
+        *export_assets,
     ],
     jobs=[refresh_all_job],
     schedules=[monthly_refresh_schedule],

@@ -152,6 +152,11 @@ def _order_by(mart: MartInfo) -> str:
     return "order by " + ", ".join(f'"{n}"' for n in ordered)
 
 
+def _local(moment: datetime) -> datetime:
+    """Amsterdam wall-clock time without tzinfo (Excel has no time zones); a naive time is taken as is."""
+    return moment if moment.tzinfo is None else moment.astimezone(TZ).replace(tzinfo=None)
+
+
 def _nl_int(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
@@ -269,8 +274,8 @@ def _writer(ws, column: Column, fmt) -> Callable[[int, int, Any], Any]:
         return lambda r, c, v: ws.write_boolean(r, c, v, fmt)
     if t == "DATE" or t.startswith("TIMESTAMP"):
         def write_dt(r, c, v):
-            if isinstance(v, datetime) and v.tzinfo is not None:
-                v = v.astimezone(TZ).replace(tzinfo=None)
+            if isinstance(v, datetime):
+                v = _local(v)
             return ws.write_datetime(r, c, v, fmt)
         return write_dt
     if number_format(column) is not None or t in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT"):
@@ -386,7 +391,7 @@ def _write_about(ws, fmt: _Formats, *, marts, in_workbook, sheets, left_out, as_
         r += 2
     facts: list[tuple[str, Any, Any]] = [
         ("Stand van de data (laatste factuurdatum)", as_of, fmt.date),
-        ("Aangemaakt op", built_at.astimezone(TZ).replace(tzinfo=None), fmt.timestamp),
+        ("Aangemaakt op (Nederlandse tijd)", _local(built_at), fmt.timestamp),
         ("Versie definities (metric_definition_version)", ", ".join(versions) or "onbekend", fmt.wrap),
         ("Plaatsingsgrondslag", ", ".join(bases) or "onbekend", fmt.wrap),
         ("Bron", "DuckDB-warehouse, schema marts (dbt)", fmt.wrap),

@@ -6,6 +6,7 @@ from orchestration.assets.anchors import anchor_assets, invoice_lines_asset, lan
 from orchestration.assets.dashboard import spend_dashboard
 from orchestration.assets.dbt import cwb_dbt_models
 from orchestration.assets.directory import koop_lokaal_directory
+from orchestration.assets.exports import export_assets
 from orchestration.assets.kvk import kvk_establishments, kvk_landing_spec
 from orchestration.assets.programme import programme_inputs, programme_landing_spec
 from orchestration.assets.reference import reference_assets
@@ -28,6 +29,7 @@ defs = Definitions(
         cwb_dbt_models,
         spend_dashboard,
         koop_lokaal_directory,
+        *export_assets,
     ],
     jobs=[refresh_all_job],
     schedules=[monthly_refresh_schedule],

@@ -103,6 +103,9 @@ EXPECTED_ASSETS = {
     "marts/fct_investment_fund",
     "marts/fct_programme_targets",
     "exports/koop_lokaal_directory",
+    # Exports for analysts (issue 6): every mart as Parquet, and the Excel workbook.
+    "exports/marts_parquet",
+    "exports/marts_excel",
 }
 
 
@@ -131,6 +134,15 @@ def test_lineage_runs_from_landing_files_to_dashboard():
         assert {f"landing/{a}", f"raw/invoice_lines__{a}"} <= above_dashboard
     assert {"raw/invoice_lines", "staging/stg_anchors__invoice_lines", "intermediate/int_invoice_lines_located",
             "marts/fct_spend_by_tier", "raw/kvk_establishments", "reference/amsterdam_pc4_stadsdeel"} <= above_dashboard
+
+
+def test_exports_are_built_after_every_mart():
+    graph = defs.resolve_asset_graph()
+    marts = {k for k in EXPECTED_ASSETS if k.startswith("marts/")}
+    assert len(marts) >= 21
+    for export in ("exports/marts_parquet", "exports/marts_excel"):
+        parents = {p.to_user_string() for p in graph.get(AssetKey.from_user_string(export)).parent_keys}
+        assert parents == marts, export
 
 
 def test_every_ingested_asset_is_gated_by_a_blocking_pandera_check():

@@ -1,0 +1,242 @@
+"""Exports for analysts (issue 6): the Excel workbook and the Parquet files.
+
+Unit tests build a small warehouse by hand (every column type the marts use, NULLs, a line-level mart,
+a mart longer than the sheet limit given); the end-to-end tests read the exports the session fixture
+`pipeline` wrote for the 2 % sample. Dutch labels: every column of every mart has one, checked against
+dbt's manifest (fast) and against the built warehouse's information_schema.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from python_calamine import CalamineWorkbook
+
+from dashboards.exports import (
+    EXCEL_MAX_DATA_ROWS,
+    PARQUET_ONLY,
+    SHEET_ABOUT,
+    SHEET_DEFINITIONS,
+    WORKBOOK_NAME,
+    export_excel,
+    export_parquet,
+    sheet_names,
+)
+from dashboards.labels_nl import COLUMNS_NL, MARTS_NL
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = ROOT / "dbt_project" / "target" / "manifest.json"
+
+
+def manifest_marts() -> dict[str, list[str]]:
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    return {n["name"]: list(n["columns"]) for n in manifest["nodes"].values()
+            if n["resource_type"] == "model" and n["original_file_path"].startswith("models/marts/")}
+
+
+def read_sheets(path: Path) -> dict[str, list[list]]:
+    wb = CalamineWorkbook.from_path(str(path))
+    return {name: wb.get_sheet_by_name(name).to_python() for name in wb.sheet_names}
+
+
+# --------------------------------------------------------------------------------------------------
+# Labels
+# --------------------------------------------------------------------------------------------------
+
+def test_every_mart_and_column_of_the_dbt_project_has_a_dutch_label():
+    marts = manifest_marts()
+    assert len(marts) >= 21
+    assert not set(marts) - set(MARTS_NL), "marts without a Dutch sheet name in dashboards/labels_nl.py"
+    missing = sorted({c for cols in marts.values() for c in cols} - set(COLUMNS_NL))
+    assert not missing, f"mart columns without a Dutch label in dashboards/labels_nl.py: {missing}"
+    for mart, cols in marts.items():
+        labels = Counter(COLUMNS_NL[c] for c in cols)
+        assert not [lbl for lbl, n in labels.items() if n > 1], f"{mart}: two columns share a Dutch header"
+
+
+def test_sheet_names_fit_excel():
+    names = [s for s, _ in MARTS_NL.values()]
+    assert all(0 < len(s) <= 31 for s in names)
+    assert all(not set(s) & set("[]:*?/\\") for s in names)
+    assert len({s.lower() for s in names} | {SHEET_ABOUT.lower(), SHEET_DEFINITIONS.lower()}) == len(names) + 2
+    # An unknown mart gets its technical name cut to 31 characters, made unique.
+    got = sheet_names(["fct_a_mart_nobody_has_labelled_yet_1", "fct_a_mart_nobody_has_labelled_yet_2"])
+    assert [len(s) for s in got.values()] == [31, 31]
+    assert len(set(got.values())) == 2
+
+
+# --------------------------------------------------------------------------------------------------
+# On a hand-made warehouse
+# --------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def small_warehouse(tmp_path):
+    path = tmp_path / "wh.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute("""
+            create table marts.fct_spend_by_tier as select * from (values
+                ('olvg', 'OLVG', 2024, 'nieuw_west', 1234567.89::decimal(18,2), 3::bigint, 0.1234::double, 'cles'),
+                ('olvg', 'OLVG', 2024, 'unknown', -10.50::decimal(18,2), 1::bigint, NULL::double, 'cles'),
+                ('hva', '=HYPERLINK("x")', 2023, 'abroad', NULL::decimal(18,2), 0::bigint, 'nan'::double, 'cles'))
+              t(anchor_code, anchor_name, year, tier, spend_eur, n_lines, share, placement_basis)""")
+        con.execute("""
+            create table marts.fct_invoice_lines as select * from (values
+                ('k1', 'olvg', date '2024-03-01', 12.34::decimal(18,2), true),
+                ('k2', 'olvg', date '2025-06-30', -1.00::decimal(18,2), false))
+              t(invoice_line_key, anchor_code, invoice_date, amount_excl_vat, is_influenceable)""")
+        con.execute("""
+            create table marts.fct_delivery_reconciliation as select * from (values
+                ('olvg', 'landing/olvg/a.csv', timestamp '2025-01-02 03:04:05', true),
+                ('hva', 'landing/hva/c.csv', NULL, NULL))
+              t(anchor_code, source_file, processed_at, reconciles)""")
+        con.execute("""create table marts.fct_lm3 as select 'olvg' as anchor_code, 2024 as year,
+                       1.5::double as lm3, '2026.1' as metric_definition_version""")
+    return path
+
+
+def test_excel_on_a_hand_made_warehouse(small_warehouse, tmp_path):
+    out = tmp_path / "exports"
+    built = datetime(2026, 1, 2, 3, 4, 5)
+    result = export_excel(small_warehouse, out, manifest_path=MANIFEST, synthetic=True, built_at=built,
+                          max_rows=2)
+    assert result.path == out / WORKBOOK_NAME and result.path.exists()
+    assert not list(out.glob(".*tmp"))
+    # fct_invoice_lines is Parquet only; the 3-row mart is over the given limit of 2 rows.
+    assert set(result.left_out) == {"fct_invoice_lines", "fct_spend_by_tier"}
+    assert result.rows == {"fct_lm3": 1, "fct_delivery_reconciliation": 2}
+    sheets = read_sheets(result.path)
+    assert list(sheets)[:2] == [SHEET_ABOUT, SHEET_DEFINITIONS]
+    assert set(sheets) == {SHEET_ABOUT, SHEET_DEFINITIONS, MARTS_NL["fct_lm3"][0],
+                           MARTS_NL["fct_delivery_reconciliation"][0]}
+
+    about = "\n".join(" | ".join(str(c) for c in row) for row in sheets[SHEET_ABOUT])
+    assert "synthetische voorbeeldgegevens" in about
+    assert "2025-06-30" in about  # the date of the data: the latest invoice date
+    assert "2026-01-02 03:04:05" in about
+    assert "2026.1" in about
+    assert "exclusief btw" in about and "creditnota's zijn verrekend" in about
+    assert "Niet in deze werkmap: fct_invoice_lines" in about and "parquet/fct_invoice_lines.parquet" in about
+    assert "1.048.576" in about
+
+    definitions = sheets[SHEET_DEFINITIONS]
+    assert definitions[0][:5] == ["Mart", "Blad", "Kolom (kop in het blad)", "Technische naam", "Datatype"]
+    by_column = {(r[0], r[3]): r for r in definitions[1:] if r[3]}
+    assert by_column[("fct_lm3", "lm3")][2] == "LM3"
+    assert by_column[("fct_lm3", "lm3")][4] == "DOUBLE"
+    assert "round1_eur" in by_column[("fct_lm3", "lm3")][5]  # the formula, from dbt's docs
+    assert by_column[("fct_invoice_lines", "amount_excl_vat")][1].startswith("alleen Parquet")
+
+    recon = sheets[MARTS_NL["fct_delivery_reconciliation"][0]]
+    assert recon[0] == [COLUMNS_NL[c] for c in ("anchor_code", "source_file", "processed_at", "reconciles")]
+    assert recon[1] == ["hva", "landing/hva/c.csv", "", ""]  # NULLs are empty cells
+    assert recon[2][2] == datetime(2025, 1, 2, 3, 4, 5) and recon[2][3] is True
+
+
+def test_excel_types_and_number_formats(small_warehouse, tmp_path):
+    result = export_excel(small_warehouse, tmp_path, manifest_path=MANIFEST, built_at=datetime(2026, 1, 1))
+    sheets = read_sheets(result.path)
+    assert "synthetische" not in str(sheets[SHEET_ABOUT])
+    tier = sheets[MARTS_NL["fct_spend_by_tier"][0]]
+    assert tier[0][4] == "Uitgaven (EUR)" and tier[0][6] == "Aandeel"
+    rows = {r[3]: r for r in tier[1:]}
+    # Amounts and shares are numbers (formatted by Excel), not text; a formula-looking name stays text.
+    assert rows["nieuw_west"][4] == pytest.approx(1234567.89) and rows["unknown"][4] == pytest.approx(-10.5)
+    assert rows["nieuw_west"][6] == pytest.approx(0.1234)
+    assert rows["abroad"][1] == '=HYPERLINK("x")'
+    with zipfile.ZipFile(result.path) as z:
+        styles = z.read("xl/styles.xml").decode()
+        sheet_xml = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert 'formatCode="#,##0.00"' in styles and 'formatCode="0.00%"' in styles
+    assert 'formatCode="dd-mm-yyyy hh:mm:ss"' in styles
+    assert not any("<f>" in x for x in sheet_xml), "no cell is a formula"
+
+
+def test_parquet_round_trip(small_warehouse, tmp_path):
+    out = tmp_path / "exports"
+    stale = out / "parquet" / "fct_gone.parquet"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
+    result = export_parquet(small_warehouse, out, log=lambda _m: None)
+    assert not stale.exists()
+    assert result.rows == {"fct_spend_by_tier": 3, "fct_invoice_lines": 2, "fct_delivery_reconciliation": 2,
+                           "fct_lm3": 1}
+    with duckdb.connect(str(small_warehouse), read_only=True) as con:
+        for mart in result.rows:
+            f = out / "parquet" / f"{mart}.parquet"
+            assert con.execute(f"describe select * from marts.{mart}").fetchall() == \
+                   con.execute(f"describe select * from read_parquet('{f}')").fetchall()
+            diff = con.execute(f"""select count(*) from (
+                (select * from marts.{mart} except all select * from read_parquet('{f}'))
+                union all (select * from read_parquet('{f}') except all select * from marts.{mart}))""").fetchone()
+            assert diff == (0,), mart
+        kv = dict(con.execute(f"select key::varchar, value::varchar from parquet_kv_metadata("
+                              f"'{out / 'parquet' / 'fct_lm3.parquet'}')").fetchall())
+    assert kv["cwb_mart"] == "marts.fct_lm3"
+
+
+# --------------------------------------------------------------------------------------------------
+# End to end, on the 2 % sample
+# --------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def warehouse_marts(pipeline) -> dict[str, list[str]]:
+    _, _, warehouse, _ = pipeline
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("select table_name, column_name from information_schema.columns "
+                           "where table_schema = 'marts' order by table_name, ordinal_position").fetchall()
+    marts: dict[str, list[str]] = {}
+    for table, column in rows:
+        marts.setdefault(table, []).append(column)
+    return marts
+
+
+def test_every_column_of_the_built_marts_has_a_dutch_label(warehouse_marts):
+    assert len(warehouse_marts) >= 21
+    missing = sorted({f"{m}.{c}" for m, cols in warehouse_marts.items() for c in cols if c not in COLUMNS_NL})
+    assert not missing, f"add Dutch labels to dashboards/labels_nl.py for: {missing}"
+    assert not set(warehouse_marts) - set(MARTS_NL)
+
+
+def test_exports_of_the_sample(pipeline, warehouse_marts):
+    result, _, warehouse, out = pipeline
+    for key in ("exports/marts_parquet", "exports/marts_excel"):
+        mats = result.asset_materializations_for_node(key.replace("/", "__"))
+        assert mats, key
+        meta = mats[-1].metadata
+        assert meta["size_bytes"].value > 0 and meta["seconds"].value >= 0
+        in_file = len(warehouse_marts) - len(PARQUET_ONLY) if key.endswith("excel") else len(warehouse_marts)
+        assert meta["n_marts"].value == in_file
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        counts = {m: con.execute(f"select count(*) from marts.{m}").fetchone()[0] for m in warehouse_marts}
+        latest = con.execute("select max(invoice_date) from marts.fct_invoice_lines").fetchone()[0]
+        for mart in warehouse_marts:
+            f = out / "exports" / "parquet" / f"{mart}.parquet"
+            assert con.execute(f"select count(*) from read_parquet('{f}')").fetchone()[0] == counts[mart], mart
+            assert [r[0] for r in con.execute(f"describe select * from read_parquet('{f}')").fetchall()] \
+                   == warehouse_marts[mart]
+
+    sheets = read_sheets(out / "exports" / WORKBOOK_NAME)
+    assert counts["fct_invoice_lines"] > 0
+    assert MARTS_NL["fct_invoice_lines"][0] not in sheets
+    for mart, columns in warehouse_marts.items():
+        if mart in PARQUET_ONLY:
+            continue
+        rows = sheets[MARTS_NL[mart][0]]
+        assert rows[0] == [COLUMNS_NL[c] for c in columns], mart
+        assert len(rows) - 1 == counts[mart] or (counts[mart] == 0 and len(rows) <= 1), mart
+        assert counts[mart] <= EXCEL_MAX_DATA_ROWS
+
+    about = "\n".join(" | ".join(str(c) for c in row) for row in sheets[SHEET_ABOUT])
+    assert isinstance(latest, date) and latest.isoformat() in about
+    assert "synthetische voorbeeldgegevens" in about  # the sample has ground truth: it is synthetic
+    definitions = [r for r in sheets[SHEET_DEFINITIONS][1:] if r[3]]
+    assert {(r[0], r[3]) for r in definitions} == {(m, c) for m, cols in warehouse_marts.items() for c in cols}
+    assert all(r[5] for r in definitions), "every column has its definition from the dbt docs"

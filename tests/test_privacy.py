@@ -219,7 +219,8 @@ def scan_input(pipeline) -> ScanInput:
     # some of the rest; a fixed sample so a failure reproduces.
     numbered = [d for d in descriptions
                 if any(not 2000 <= int(n) <= 2035 for n in re.findall(r"\b\d{4,5}\b", d))]
-    others = [d for d in descriptions if d not in set(numbered) and len(d) >= 12]
+    numbered_set = set(numbered)
+    others = [d for d in descriptions if d not in numbered_set and len(d) >= 12]
     rng = random.Random(6)
     sample = (rng.sample(numbered, min(len(numbered), N_DESCRIPTIONS * 3 // 4))
               + rng.sample(others, min(len(others), N_DESCRIPTIONS // 4)))

@@ -99,7 +99,7 @@ COLUMNS_NL: dict[str, str] = {
     "revenue_eur": "Omzet (EUR)",
     "revenue_year": "Omzetjaar",
     "sbi_code": "SBI-code",
-    "sbi_section_name": "SBI-sectie",
+    "sbi_section_name": "SBI-sectie (naam)",
     "share_fte_living_wage": "Aandeel fte tegen leefbaar loon",
     "target_eur": "Doel (EUR)",
     "target_key": "Doel (sleutel)",

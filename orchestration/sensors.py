@@ -1,6 +1,7 @@
 """The landing sensor: ingest a delivery as soon as it lands.
 
-Every 30 seconds the sensor lists each anchor's files and the KvK extract in the landing folder and
+Every 30 seconds the sensor lists each anchor's files, the KvK extract and the programme's own inputs
+(landing/programme/) in the landing folder and
 compares their (path, size, modification time) with what it saw last time (its cursor). When a
 source's files are added, changed or deleted, it requests one run of that source's raw asset and
 everything downstream of it (staging, marts, dashboard). The first evaluation, with no cursor yet,
@@ -31,11 +32,14 @@ from dagster import (
 )
 
 from ingestion.config import load_anchor_configs
+from ingestion.programme import FILES as PROGRAMME_FILES
 from orchestration.assets.anchors import raw_invoice_key
 from orchestration.assets.kvk import KVK_FILE_PATTERN, KVK_RAW_KEY
+from orchestration.assets.programme import DESCRIPTIONS as PROGRAMME_TABLES
 from orchestration.resources import CwbPaths
 
 KVK_SOURCE = "kvk"
+PROGRAMME_SOURCE = "programme"
 CURSOR_VERSION = 1
 # Dagster shows run tags in one line: long file lists are cut here.
 MAX_TAG_CHARS = 1000
@@ -52,17 +56,27 @@ class LandingSource:
     raw_key: AssetKey
     list_files: Callable[[Path], list[Path]]
     is_anchor: bool = True
+    # further keys the run must include: the other outputs of a multi-asset are built together
+    sibling_keys: tuple[AssetKey, ...] = ()
 
 
 def _kvk_files(landing: Path) -> list[Path]:
     return sorted(p for p in landing.glob(KVK_FILE_PATTERN) if p.is_file())
 
 
+def _programme_files(landing: Path) -> list[Path]:
+    return sorted(p for p in (landing / "programme").glob("*") if p.is_file() and p.name in PROGRAMME_FILES)
+
+
 def landing_sources() -> list[LandingSource]:
-    """The anchors (one per configuration in ingestion/anchors/) and the KvK extract."""
+    """The anchors (one per configuration in ingestion/anchors/), the KvK extract and the programme's
+    inputs."""
     anchors = [LandingSource(cfg.code, raw_invoice_key(cfg.code), cfg.source_files)
                for cfg in load_anchor_configs()]
-    return [*anchors, LandingSource(KVK_SOURCE, KVK_RAW_KEY, _kvk_files, is_anchor=False)]
+    programme_keys = tuple(AssetKey(["programme", table]) for table in PROGRAMME_TABLES)
+    return [*anchors, LandingSource(KVK_SOURCE, KVK_RAW_KEY, _kvk_files, is_anchor=False),
+            LandingSource(PROGRAMME_SOURCE, programme_keys[0], _programme_files, is_anchor=False,
+                          sibling_keys=programme_keys[1:])]
 
 
 def file_state(files: list[Path], root: Path) -> FileState:
@@ -126,7 +140,7 @@ def _graph(context: SensorEvaluationContext):
 
 
 def _run_selection(source: LandingSource, context: SensorEvaluationContext) -> list[AssetKey]:
-    selection = AssetSelection.assets(source.raw_key).downstream().materializable()
+    selection = AssetSelection.assets(source.raw_key, *source.sibling_keys).downstream().materializable()
     return sorted(selection.resolve(_graph(context)), key=AssetKey.to_user_string)
 
 

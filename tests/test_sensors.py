@@ -107,6 +107,24 @@ def test_later_ticks_request_a_run_per_source_that_changed(data_dir, instance):
     assert SPEND_BY_TIER in selection(runs["kvk"])
 
 
+def test_changed_programme_inputs_rebuild_the_programme_marts(data_dir, instance):
+    deliver(data_dir, "hva")
+    cursor = tick(instance).cursor
+    folder = data_dir / "landing" / "programme"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "tenders.csv").write_text("anchor_code,tender_id\n", encoding="utf-8")
+    (folder / "notes.txt").write_text("not an input\n", encoding="utf-8")
+    runs = by_source(tick(instance, cursor))
+    assert set(runs) == {"programme"}
+    assert runs["programme"].tags["cwb/files"] == "landing/programme/tenders.csv"
+    chosen = selection(runs["programme"])
+    # every output of the programme multi-asset, and what depends on them
+    assert {f"programme/{t}" for t in ("initiatives", "initiative_phases", "targets", "tenders", "tender_lots",
+                                        "fund_transactions")} <= chosen
+    assert {"marts/fct_tender_opportunities", "marts/fct_programme_targets", "dashboards/spend_dashboard"} <= chosen
+    assert "raw/invoice_lines__hva" not in chosen
+
+
 def test_nothing_landed_requests_nothing(data_dir, instance):
     result = tick(instance)
     assert not result.run_requests

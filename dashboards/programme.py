@@ -16,8 +16,8 @@ from dashboards.spend_dashboard import format_eur, format_pct
 
 NAME_WITHHELD = "naam afgeschermd"
 CANDIDATES_SHOWN = 5
-PROGRAMME_MARTS = ("fct_programme_targets", "fct_cooperative_pipeline", "fct_tender_opportunities",
-                   "fct_investment_fund")
+PROGRAMME_MARTS = ("fct_programme_targets", "fct_cooperative_pipeline", "fct_tender_calendar",
+                   "fct_tender_opportunities", "fct_investment_fund")
 SECTOR_NL = {
     "food": "Voeding", "energy_insulation": "Energie en isolatie", "care_welfare": "Zorg en welzijn",
     "green_maintenance": "Groenbeheer", "construction_maintenance": "Bouw en onderhoud", "logistics": "Logistiek",
@@ -66,6 +66,7 @@ PROGRAMME_DEFINITIONS = {
 class ProgrammeData:
     targets: pd.DataFrame
     pipeline: pd.DataFrame
+    calendar: pd.DataFrame
     tenders: pd.DataFrame
     fund: pd.DataFrame
 
@@ -84,15 +85,17 @@ def load_programme(con: duckdb.DuckDBPyConnection) -> ProgrammeData | None:
         "select initiative_name, target_sector, phase, phase_label_nl, is_registered, fte, fte_living_wage, "
         "revenue_eur, income_latest_year_eur, latest_year from marts.fct_cooperative_pipeline "
         "order by phase desc, initiative_name").df()
+    calendar = con.execute(
+        "select anchor_code, tender_id, title, expected_publication, estimated_value_eur, cpv_code, target_sector, "
+        "n_candidates from marts.fct_tender_calendar order by expected_publication, tender_id").df()
     tenders = con.execute(
-        f"select anchor_code, tender_id, title, expected_publication, estimated_value_eur, cpv_code, "
-        f"target_sector, candidate_rank, candidate_type, candidate_name, match_basis "
+        f"select tender_id, candidate_rank, candidate_type, candidate_name, match_basis "
         f"from marts.fct_tender_opportunities where candidate_rank <= {CANDIDATES_SHOWN} "
-        f"order by expected_publication, tender_id, candidate_rank").df()
+        f"order by tender_id, candidate_rank").df()
     fund = con.execute("select transaction_date, party, kind, amount_eur, committed_to_date_eur, "
                        "invested_to_date_eur, target_eur from marts.fct_investment_fund "
                        "order by transaction_date").df()
-    return ProgrammeData(targets, pipeline, tenders, fund)
+    return ProgrammeData(targets, pipeline, calendar, tenders, fund)
 
 
 def _number_nl(x: float) -> str:
@@ -137,16 +140,23 @@ def programme_html(data: ProgrammeData | None, anchors: dict[str, str]) -> str:
                       format_eur(float(r.income_latest_year_eur)) if r.is_registered else "nog niet ingeschreven"]
                      for r in data.pipeline.itertuples(index=False)]
     tender_html = []
-    for tender_id, rows in data.tenders.groupby("tender_id", sort=False):
-        first = rows.iloc[0]
+    candidates = {tid: rows for tid, rows in data.tenders.groupby("tender_id", sort=False)}
+    for first in data.calendar.itertuples(index=False):
         head = (f"{anchors.get(first.anchor_code, first.anchor_code)}: {first.title} "
                 f"(publicatie {first.expected_publication:%d-%m-%Y}, "
                 f"geraamd {format_eur(float(first.estimated_value_eur))}, "
                 f"CPV {first.cpv_code}, doelsector {SECTOR_NL.get(first.target_sector, 'geen')})")
+        rows = candidates.get(first.tender_id)
+        if rows is None:
+            tender_html.append(f"<p class='melding' data-testid='aanbesteding-{html.escape(first.tender_id)}'>"
+                               f"{html.escape(head)}: geen kandidaten in Nieuw-West gevonden.</p>")
+            continue
         cand = [[str(r.candidate_rank), r.candidate_name if isinstance(r.candidate_name, str) else NAME_WITHHELD,
                  "coöperatie uit het register" if r.candidate_type == "initiative" else "vestiging in Nieuw-West",
                  MATCH_NL.get(r.match_basis, r.match_basis)] for r in rows.itertuples(index=False)]
-        tender_html.append(_table(head, ["Rang", "Kandidaat", "Soort", "Koppeling"], cand, f"aanbesteding-{tender_id}"))
+        tender_html.append(_table(f"{head}: {first.n_candidates} kandidaten, de beste {len(cand)}",
+                                  ["Rang", "Kandidaat", "Soort", "Koppeling"], cand,
+                                  f"aanbesteding-{first.tender_id}"))
     fund = data.fund
     committed = float(fund["committed_to_date_eur"].iloc[-1]) if len(fund) else 0.0
     invested = float(fund["invested_to_date_eur"].iloc[-1]) if len(fund) else 0.0

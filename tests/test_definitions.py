@@ -97,6 +97,7 @@ EXPECTED_ASSETS = {
     "staging/stg_programme__fund_transactions",
     "staging/stg_reference__amsterdam_pc4_wijken",
     "marts/fct_tender_opportunities",
+    "marts/fct_tender_calendar",
     "marts/fct_cooperative_income",
     "marts/fct_cooperative_pipeline",
     "marts/fct_koop_lokaal_directory",

@@ -113,6 +113,12 @@ def test_every_tender_ranks_its_candidates_one_to_n(pipeline):
     assert set(got["tender_id"]) <= set(tenders["tender_id"])
     for _, ranks in got.groupby("tender_id")["candidate_rank"]:
         assert sorted(ranks) == list(range(1, len(ranks) + 1)) and len(ranks) <= 25
+    # the calendar keeps every tender, also one without candidates, and counts them
+    calendar = query(warehouse, "select tender_id, n_candidates from marts.fct_tender_calendar")
+    assert sorted(calendar["tender_id"]) == sorted(tenders["tender_id"])
+    counts = got.groupby("tender_id").size()
+    assert calendar.set_index("tender_id")["n_candidates"].to_dict() == {
+        t: int(counts.get(t, 0)) for t in tenders["tender_id"]}
 
 
 def test_cooperative_income_equals_ground_truth(pipeline):
@@ -157,3 +163,19 @@ def test_directory_fund_and_targets(pipeline):
     assert not set(directory["naam"]) & natural
     ledger = query(warehouse, "select * from marts.fct_investment_fund order by transaction_date")
     assert ledger["committed_to_date_eur"].iloc[-1] == Decimal(int(committed))
+
+
+def test_programme_page_lists_every_tender(pipeline):
+    """The dashboard's programme page shows every tender of the calendar: its best candidates, or that
+    none was found in Nieuw-West."""
+    from dashboards.programme import load_programme, programme_html
+
+    _, data, warehouse, _ = pipeline
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        page = programme_html(load_programme(con), {})
+        calendar = con.execute("select tender_id, n_candidates from marts.fct_tender_calendar").fetchall()
+    for tender_id, n in calendar:
+        start = page.index(f"data-testid='aanbesteding-{tender_id}'")
+        end = page.find("data-testid='aanbesteding-", start + 1)
+        block = page[start:end if end > 0 else len(page)]
+        assert ("geen kandidaten in Nieuw-West gevonden" in block) == (n == 0), tender_id

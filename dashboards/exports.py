@@ -39,6 +39,7 @@ import duckdb
 import xlsxwriter
 
 from dashboards.labels_nl import COLUMNS_NL, MARTS_NL, column_label
+from dashboards.spend_dashboard import format_count
 
 SCHEMA = "marts"
 WORKBOOK_NAME = "cwb_marts.xlsx"
@@ -155,10 +156,6 @@ def _order_by(mart: MartInfo) -> str:
 def _local(moment: datetime) -> datetime:
     """Amsterdam wall-clock time without tzinfo (Excel has no time zones); a naive time is taken as is."""
     return moment if moment.tzinfo is None else moment.astimezone(TZ).replace(tzinfo=None)
-
-
-def _nl_int(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
 
 
 def _table(mart: str) -> str:
@@ -329,9 +326,9 @@ def export_excel(warehouse_path: str | os.PathLike[str], out_dir: str | os.PathL
         for mart in marts:
             where = f"alleen als Parquet ({PARQUET_DIR}/{mart.name}.parquet)"
             if mart.name in PARQUET_ONLY:
-                left_out[mart.name] = f"{_nl_int(mart.n_rows)} rijen, één per factuurregel: {where}"
+                left_out[mart.name] = f"{format_count(mart.n_rows)} rijen, één per factuurregel: {where}"
             elif mart.n_rows > max_rows:
-                left_out[mart.name] = f"{_nl_int(mart.n_rows)} rijen, meer dan een Excel-blad toont: {where}"
+                left_out[mart.name] = f"{format_count(mart.n_rows)} rijen, meer dan een Excel-blad toont: {where}"
         in_workbook = [m for m in marts if m.name not in left_out]
         sheets = sheet_names(m.name for m in marts)
         missing = sorted({c.name for m in marts for c in m.columns} - set(COLUMNS_NL))

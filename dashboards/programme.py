@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from dashboards.spend_dashboard import format_eur, format_pct
+from dashboards.spend_dashboard import format_count, format_eur, format_pct
 
 NAME_WITHHELD = "naam afgeschermd"
 CANDIDATES_SHOWN = 5
@@ -98,12 +98,8 @@ def load_programme(con: duckdb.DuckDBPyConnection) -> ProgrammeData | None:
     return ProgrammeData(targets, pipeline, calendar, tenders, fund)
 
 
-def _number_nl(x: float) -> str:
-    return f"{x:,.0f}".replace(",", ".")
-
-
 def _value(key: str, value: float) -> str:
-    return format_eur(value) if key.endswith("_eur") else _number_nl(value)
+    return format_eur(value) if key.endswith("_eur") else format_count(value)
 
 
 def _table(caption: str, head: list[str], rows: list[list[str]], test_id: str) -> str:

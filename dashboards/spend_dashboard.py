@@ -140,12 +140,17 @@ def format_pct(fraction: float | None, decimals: int = 1) -> str:
     return f"{fraction * 100:.{decimals}f}".replace(".", ",") + " %"
 
 
+def format_count(number: float) -> str:
+    """1234567 -> '1.234.567' (whole number, Dutch thousands separator)."""
+    return f"{int(round(float(number))):,}".replace(",", ".")
+
+
 def format_eur(amount: float | None) -> str:
     """1234567.4 -> '€ 1.234.567' (whole euros, Dutch thousands separator); missing -> '–'."""
     if _is_missing(amount):
         return "–"
     rounded = int(round(float(amount)))
-    digits = f"{abs(rounded):,}".replace(",", ".")
+    digits = format_count(abs(rounded))
     return f"€ -{digits}" if rounded < 0 else f"€ {digits}"
 
 

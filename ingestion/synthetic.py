@@ -1193,6 +1193,22 @@ EXCLUDED_DESC_EN = {
 }
 
 
+def _fresh_supplier_refs(spec: AnchorSpec, rng: np.random.Generator, cred: pd.DataFrame, n: int) -> list:
+    """n creditor numbers in the anchor's own numbering that none of its creditors has yet."""
+    taken = set(cred["supplier_ref"].astype(str))
+    return [r for r in _supplier_refs(spec.code, rng, n + len(taken)) if str(r) not in taken][:n]
+
+
+def _appended(cred: pd.DataFrame, extra: pd.DataFrame, lines: pd.DataFrame,
+              new_lines: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Creditors and lines with extra creditors and their lines added, lines in invoice order."""
+    new_lines["date"] = pd.to_datetime(new_lines["date"])
+    new_lines["incl"] = new_lines["excl"] + new_lines["vat"]
+    all_lines = pd.concat([lines, new_lines[lines.columns]], ignore_index=True)
+    all_lines = all_lines.sort_values(["year", "inv_seq", "line"], kind="stable").reset_index(drop=True)
+    return pd.concat([cred, extra], ignore_index=True), all_lines
+
+
 def build_public_payees(rng: np.random.Generator) -> pd.DataFrame:
     """The public payees as KvK establishments (head offices), with the extract's columns and truth."""
     n = len(PUBLIC_PAYEES)
@@ -1238,10 +1254,7 @@ def build_excluded(spec: AnchorSpec, rng: np.random.Generator, cred: pd.DataFram
     extra = pd.concat(parts, ignore_index=True)
     extra["_site"] = -1
     extra = _finish_creditors(spec, rng, extra)
-    # creditor numbers: the anchor's own numbering, never one its regular creditors already have
-    taken = set(cred["supplier_ref"].astype(str))
-    fresh = [r for r in _supplier_refs(spec.code, rng, len(extra) + len(taken)) if str(r) not in taken]
-    extra["supplier_ref"] = fresh[: len(extra)]
+    extra["supplier_ref"] = _fresh_supplier_refs(spec, rng, cred, len(extra))
     extra["_first"], extra["_last"] = YEARS[0], YEARS[-1]
     extra["_exclusion_class"] = [cls for cls, *_ in plan]
     cred = cred.assign(_exclusion_class="")
@@ -1281,11 +1294,7 @@ def build_excluded(spec: AnchorSpec, rng: np.random.Generator, cred: pd.DataFram
                     "month": mo, "gl": account, "cc": cc_mode, "category": label, "desc": desc,
                 })
     excluded = pd.DataFrame(rows)
-    excluded["date"] = pd.to_datetime(excluded["date"])
-    excluded["incl"] = excluded["excl"] + excluded["vat"]
-    all_lines = pd.concat([lines, excluded[lines.columns]], ignore_index=True)
-    all_lines = all_lines.sort_values(["year", "inv_seq", "line"], kind="stable").reset_index(drop=True)
-    return pd.concat([cred, extra], ignore_index=True), all_lines
+    return _appended(cred, extra, lines, excluded)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1391,9 +1400,7 @@ def build_initiative_income(spec: AnchorSpec, rng: np.random.Generator, cred: pd
     extra = by_key.loc[[f"initiative:{i.key}" for i, *_ in plan], list(SITE_COLUMNS)].reset_index(drop=True)
     extra["_site"] = -1
     extra = _finish_creditors(spec, rng, extra)
-    taken = set(cred["supplier_ref"].astype(str))
-    fresh = [r for r in _supplier_refs(spec.code, rng, len(extra) + len(taken)) if str(r) not in taken]
-    extra["supplier_ref"] = fresh[: len(extra)]
+    extra["supplier_ref"] = _fresh_supplier_refs(spec, rng, cred, len(extra))
     extra["_exclusion_class"] = ""
     extra["_vat"] = 21
     offset = len(cred)
@@ -1428,11 +1435,7 @@ def build_initiative_income(spec: AnchorSpec, rng: np.random.Generator, cred: pd
                     "category": CATEGORIES[ci][1], "desc": desc,
                 })
     added = pd.DataFrame(rows)
-    added["date"] = pd.to_datetime(added["date"])
-    added["incl"] = added["excl"] + added["vat"]
-    all_lines = pd.concat([lines, added[lines.columns]], ignore_index=True)
-    all_lines = all_lines.sort_values(["year", "inv_seq", "line"], kind="stable").reset_index(drop=True)
-    return pd.concat([cred, extra], ignore_index=True), all_lines
+    return _appended(cred, extra, lines, added)
 
 
 CPV_WITH_CHECK = {

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,10 +24,10 @@ import pytest
 from ingestion.config import load_anchor_configs
 from ingestion.programme import ProgrammeInputs, write_programme
 from ingestion.warehouse import load_reference_table
+from tests.test_dbt_project import KVK_COLUMNS, REFERENCE_TABLES, dbt_executable, reference_dir
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_PROJECT = REPO / "dbt_project"
-REFERENCE_TABLES = ("nl_pc4_gemeente", "amsterdam_pc4_stadsdeel", "sbi2008", "sbi2025")
 DUPLICATE_WINDOW_DAYS = 7  # the default of dbt var duplicate_invoice_window_days
 TOP_N = 10  # the default of dbt var scorecard_top_n_unresolved
 GROUPS = ("vestigingsnummer", "kvk_number", "supplier_resolution", "invoice_postcode", "abroad", "unknown")
@@ -306,14 +304,6 @@ INVOICE_LINE_COLUMNS = """
     cpv_code VARCHAR, amount_excl_vat DECIMAL(18,2), vat_amount DECIMAL(18,2), ledger_account VARCHAR,
     cost_centre VARCHAR, category VARCHAR, description VARCHAR, vat_basis VARCHAR
 """
-KVK_COLUMNS = """
-    kvk_nummer VARCHAR, vestigingsnummer VARCHAR, rsin VARCHAR, statutaire_naam VARCHAR,
-    eerste_handelsnaam VARCHAR, handelsnamen VARCHAR, ind_hoofdvestiging VARCHAR, rechtsvorm VARCHAR,
-    straatnaam VARCHAR, huisnummer INTEGER, huisletter VARCHAR, huisnummertoevoeging VARCHAR,
-    postcode VARCHAR, plaats VARCHAR, land VARCHAR, ind_afgeschermd VARCHAR,
-    sbi_hoofdactiviteit VARCHAR, sbi_nevenactiviteiten VARCHAR, totaal_werkzame_personen INTEGER,
-    registratie_datum_aanvang DATE, peildatum DATE
-"""
 # anchor, creditor, invoice_id, line, date, amount, VAT amount, postcode
 PLANTED_LINES = [
     ("hva", "C1", "F1", 1, "2024-03-01", "600.00", "126.00", "1068AB"),
@@ -352,22 +342,6 @@ PLANTED_MATCHES = [
      '[{"vestigingsnummer": "000012345673", "name": "J. Groen", "score": 0.7}, {"vestigingsnummer": "000012345674"}]'),
     ("pantar", "P1", "override", "auto_accepted", None),
 ]
-
-
-def reference_dir() -> Path:
-    for candidate in (REPO / "data" / "reference", REPO.parent / "shared" / "reference",
-                      Path("/work/shared/reference")):
-        if all((candidate / f"{table}.csv").is_file() for table in REFERENCE_TABLES):
-            return candidate
-    raise FileNotFoundError("reference CSVs not found in data/reference or ../shared/reference")
-
-
-def dbt_executable() -> str:
-    local = Path(sys.executable).with_name("dbt")
-    found = str(local) if local.exists() else shutil.which("dbt")
-    if not found:
-        pytest.fail("dbt executable not found next to the Python interpreter or on PATH")
-    return found
 
 
 def build_planted_warehouse(path: Path) -> None:

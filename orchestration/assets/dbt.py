@@ -11,7 +11,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration.project import DUCKDB_POOL, dbt_project
 from orchestration.resources import CwbPaths
 
-LAYERS = ("staging", "intermediate", "marts")
+LAYERS = ("staging", "intermediate", "marts", "publication")
 
 
 def asset_key_for(resource_type: str, path_parts: list[str], name: str, source_name: str | None) -> AssetKey:

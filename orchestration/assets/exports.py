@@ -1,5 +1,7 @@
-"""Exports for analysts, built after the marts: every mart as Parquet, and an Excel workbook with Dutch
-headers and a definitions sheet (the logic is plain Python in ``dashboards/exports.py``).
+"""Exports for analysts, built after the publication views: every published mart as Parquet, and an Excel
+workbook with Dutch headers and a definitions sheet (the logic is plain Python in ``dashboards/exports.py``).
+They read schema ``publication`` (figures that would reveal a sole trader's income are NULL there), never
+the marts; the line-level fct_invoice_lines is not published.
 
 They only read the warehouse (read-only connections), but DuckDB lets no other process open the file
 while one writes it, so they queue in the ``duckdb`` pool like the writers."""
@@ -13,8 +15,9 @@ from orchestration.assets.dbt import cwb_dbt_models
 from orchestration.project import DUCKDB_POOL, dbt_project
 from orchestration.resources import CwbPaths
 
-# Every mart of the dbt project (asset keys marts/<model>): a new mart is exported without a code change.
-MART_KEYS = sorted((k for k in cwb_dbt_models.keys if k.path[0] == "marts"), key=lambda k: k.path)
+# Every publication view of the dbt project (asset keys publication/pub_<mart>): a new mart with a
+# publication view is exported without a code change.
+MART_KEYS = sorted((k for k in cwb_dbt_models.keys if k.path[0] == "publication"), key=lambda k: k.path)
 EXPORTS_DIR = "exports"
 
 
@@ -39,9 +42,9 @@ def _metadata(result: ExportResult) -> dict:
     group_name="exports",
     kinds={"parquet", "duckdb"},
     pool=DUCKDB_POOL,
-    description="Every mart as a Parquet file, <CWB_OUTPUT_DIR>/exports/parquet/<mart>.parquet, written by "
-                "DuckDB's COPY (technical column names, the warehouse's types). The only export of the "
-                "line-level mart fct_invoice_lines.",
+    description="Every published mart (schema publication: suppressed figures NULL) as a Parquet file, "
+                "<CWB_OUTPUT_DIR>/exports/parquet/<mart>.parquet, written by DuckDB's COPY (technical column "
+                "names, the warehouse's types). The line-level fct_invoice_lines is not published.",
 )
 def marts_parquet(context: AssetExecutionContext, paths: CwbPaths) -> MaterializeResult:
     result = export_parquet(paths.warehouse_path(), paths.output_path() / EXPORTS_DIR, log=context.log.info)
@@ -58,8 +61,8 @@ def marts_parquet(context: AssetExecutionContext, paths: CwbPaths) -> Materializ
     pool=DUCKDB_POOL,
     description="Excel workbook <CWB_OUTPUT_DIR>/exports/cwb_marts.xlsx for analysts: a sheet per mart with "
                 "Dutch headers, 'Definities' (Dutch header, technical name, type and dbt definition per "
-                "column) and 'Over deze export' (date of the data, build time, metric definition version). "
-                "fct_invoice_lines is too large for Excel: Parquet only.",
+                "column) and 'Over deze export' (date of the data, build time, metric definition version, "
+                "what was suppressed and why). Reads the publication views (suppressed figures NULL).",
 )
 def marts_excel(context: AssetExecutionContext, paths: CwbPaths) -> MaterializeResult:
     synthetic = (paths.data_path() / "ground_truth").is_dir()

@@ -372,6 +372,23 @@ def any_withheld(mart: str, rows: Iterable[Any], column: str) -> bool:
     return any(is_withheld(mart, r, column) for r in rows)
 
 
+def mark_withheld(fig: go.Figure, labels: Sequence[str]) -> None:
+    """Write 'onderdrukt' where the bar of each of these category labels would start (horizontal bars)."""
+    if labels:
+        fig.add_trace(
+            go.Scatter(
+                y=list(labels),
+                x=[0] * len(labels),
+                mode="text",
+                text=[SUPPRESSED_NL] * len(labels),
+                textposition="middle right",
+                textfont=dict(color="#5C5C5C"),
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+
+
 def _join_nl(items: Sequence[str]) -> str:
     items = list(items)
     if len(items) <= 1:
@@ -542,18 +559,7 @@ class Builder:
                 )
             )
             withheld = [n for _, n, r, _ in rows if is_withheld(PROGRESS, r, "share_nieuw_west")]
-            if withheld:  # say so where the bar would be
-                fig.add_trace(
-                    go.Scatter(
-                        y=withheld,
-                        x=[0] * len(withheld),
-                        mode="text",
-                        text=[SUPPRESSED_NL] * len(withheld),
-                        textposition="middle right",
-                        showlegend=False,
-                        hoverinfo="skip",
-                    )
-                )
+            mark_withheld(fig, withheld)  # say so where the bar would be
             _layout(fig, 90 + 52 * len(rows))
             fig.update_layout(
                 xaxis=dict(
@@ -1070,6 +1076,7 @@ class Builder:
                             hovertemplate=f"%{{customdata[1]}}<br>{label}: %{{customdata[0]}}<extra></extra>",
                         )
                     )
+                mark_withheld(fig, list(sub.loc[sub["is_suppressed"], "short"]))
                 _layout(fig, 110 + 26 * len(sub), barmode="relative")
                 fig.update_layout(
                     yaxis=dict(autorange="reversed", automargin=True, tickfont=dict(size=12)),
@@ -1209,10 +1216,7 @@ class Builder:
                         x=vals,
                         orientation="h",
                         marker=dict(color=[SECTOR_COLOURS[c] for c in sub["sector_code"]]),
-                        text=[
-                            f"{n} vestigingen" + (f" ({SUPPRESSED_NL})" if _na(v) else "")
-                            for v, n in zip(vals, n_est, strict=True)
-                        ],
+                        text=[f"{n} vestigingen" for n in n_est],
                         textposition="outside",
                         cliponaxis=False,
                         customdata=[
@@ -1223,6 +1227,7 @@ class Builder:
                         showlegend=False,
                     )
                 )
+                mark_withheld(fig, [lab for lab, v in zip(labels, vals, strict=True) if _na(v)])
                 _layout(fig, 340)
                 fig.update_layout(
                     yaxis=dict(autorange="reversed", automargin=True),

@@ -53,7 +53,7 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from dashboards.data import WITHHELD_BY
-from ingestion.privacy import SALT_ENV, SAMPLE_SALT, pseudonym
+from ingestion.privacy import SALT_ENV, SAMPLE_SALT, keyed_key, pseudonym
 
 NATURAL_PERSON_FORMS = ("Eenmanszaak", "Vennootschap onder firma", "Maatschap", "Commanditaire vennootschap")
 ROOT = Path(__file__).resolve().parent.parent
@@ -550,3 +550,41 @@ def test_the_dashboard_knows_which_flag_withholds_which_figure(pipeline):
                     where (p.{column} is null and m.{column} is not null) <> coalesce({flag_expr}, false)
                       and m.{column} is not null""").fetchone()[0]
                 assert bad == 0, (mart, column)
+
+
+def test_rows_of_one_natural_person_are_withheld_in_the_exports(pipeline, truth):
+    """Every exported row that is one true sole trader's or partnership's money (by the ground truth: its
+    organisation's KvK number, or the anchor's creditor number) has its amounts NULL, and its rank is not
+    published; the top list's published ranks run 1, 2, 3, ... without gaps."""
+    _, data, _, out = pipeline
+    register = pd.read_csv(data / "landing" / "kvk" / "vestigingen.csv", dtype=str, keep_default_na=False)
+    person_kvks = set(register.loc[register["rechtsvorm"].isin(NATURAL_PERSON_FORMS), "kvk_nummer"])
+    keys = {keyed_key("organisation", k, salt=SALT) for k in person_kvks}
+    parquet = out / "exports" / "parquet"
+    checked: dict[str, int] = {}
+    with duckdb.connect() as con:
+        con.register("person_keys", pd.DataFrame({"supplier_key": sorted(keys)}))
+        con.register("person_creditors", pd.DataFrame(sorted(truth.natural_creditors),
+                                                      columns=["anchor_code", "supplier_ref"]))
+        by_key = {"fct_top_non_local_suppliers": ["spend_eur", "influenceable_spend_eur", "supplier_rank"],
+                  "fct_shared_suppliers": ["spend_eur", "influenceable_spend_eur"],
+                  "fct_nieuw_west_establishments_by_sector": ["spend_all_anchors_eur",
+                                                              "influenceable_spend_all_anchors_eur"]}
+        by_creditor = {"fct_unresolved_suppliers": ["spend_eur", "rank_in_anchor"],
+                       "fct_supplier_review_queue": ["spend_eur", "priority"],
+                       "fct_credit_notes": ["amount_excl_vat"]}
+        for table, columns in {**by_key, **by_creditor}.items():
+            f = parquet / f"{table}.parquet"
+            join = "using (supplier_key)" if table in by_key else "using (anchor_code, supplier_ref)"
+            who = "person_keys" if table in by_key else "person_creditors"
+            n, shown = con.execute(f"""
+                select count(*), count(*) filter (where {" or ".join(f"{c} is not null" for c in columns)})
+                from read_parquet('{f}') join {who} {join}""").fetchone()
+            assert shown == 0, (table, shown)
+            checked[table] = n
+        ranks = con.execute(f"""select anchor_code, year, list(supplier_rank order by supplier_rank)
+            from read_parquet('{parquet / "fct_top_non_local_suppliers.parquet"}') where supplier_rank is not null
+            group by all""").fetchall()
+    assert all(r == list(range(1, len(r) + 1)) for _, _, r in ranks)
+    print(f"\nrows of one natural person, all withheld: {checked}")
+    assert checked["fct_top_non_local_suppliers"] > 0 and checked["fct_nieuw_west_establishments_by_sector"] > 0

@@ -94,6 +94,11 @@ class AnchorConfig:
         return f"{year}-{int(month):02d}" if month else year
 
 
+def invoice_table(anchor_code: str) -> str:
+    """The warehouse table of an anchor's accepted invoice lines."""
+    return f"raw.invoice_lines__{anchor_code}"
+
+
 def _fail(path: Path, key: str, message: str) -> ConfigError:
     return ConfigError(f"{path}: '{key}': {message}")
 

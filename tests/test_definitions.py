@@ -42,6 +42,7 @@ EXPECTED_ASSETS = {
     "marts/fct_spend_by_tier",
     "marts/fct_invoice_lines",
     "marts/fct_delivery_reconciliation",
+    "published/marts_snapshot",
     "dashboards/spend_dashboard",
     "resolution/supplier_matches",
     "staging/stg_resolution__supplier_matches",
@@ -137,13 +138,17 @@ def test_lineage_runs_from_landing_files_to_dashboard():
             "marts/fct_spend_by_tier", "raw/kvk_establishments", "reference/amsterdam_pc4_stadsdeel"} <= above_dashboard
 
 
-def test_exports_are_built_after_every_mart():
+def test_snapshot_and_exports_are_built_after_every_mart():
+    """The snapshot is published once every mart is built; the exports read it (so they follow it too)."""
     graph = defs.resolve_asset_graph()
     marts = {k for k in EXPECTED_ASSETS if k.startswith("marts/")}
     assert len(marts) >= 21
+    parents_of = lambda key: {p.to_user_string() for p in graph.get(AssetKey.from_user_string(key)).parent_keys}  # noqa: E731
+    assert parents_of("published/marts_snapshot") == marts
     for export in ("exports/marts_parquet", "exports/marts_excel"):
-        parents = {p.to_user_string() for p in graph.get(AssetKey.from_user_string(export)).parent_keys}
-        assert parents == marts, export
+        assert parents_of(export) == marts | {"published/marts_snapshot"}, export
+    for reader in ("dashboards/spend_dashboard", "exports/koop_lokaal_directory"):
+        assert "published/marts_snapshot" in parents_of(reader), reader
 
 
 def test_every_ingested_asset_is_gated_by_a_blocking_pandera_check():
@@ -184,8 +189,8 @@ def test_asset_keys_follow_dbt_folders():
     assert asset_key_for("model", ["marts"], "fct_y", None) == AssetKey(["marts", "fct_y"])
     assert asset_key_for("source", [], "invoice_lines", "raw") == AssetKey(["raw", "invoice_lines"])
     assert asset_key_for("seed", [], "mra_gemeenten", None) == AssetKey(["reference", "mra_gemeenten"])
-    assert dbt_build_args() == ["build"]
-    assert dbt_build_args(full_refresh=True) == ["build", "--full-refresh"]
+    assert dbt_build_args() == ["build", "--exclude", "resource_type:unit_test"]
+    assert dbt_build_args(full_refresh=True) == ["build", "--exclude", "resource_type:unit_test", "--full-refresh"]
 
 
 def test_dagster_definitions_validate_cli():

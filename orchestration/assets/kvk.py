@@ -13,8 +13,6 @@ from dagster import (
     asset,
 )
 
-from ingestion.schemas import kvk_establishments_schema, validate
-from ingestion.warehouse import connect, load_kvk_extract
 from orchestration.project import DUCKDB_POOL
 from orchestration.resources import CwbPaths
 
@@ -43,6 +41,9 @@ kvk_landing_spec = AssetSpec(
                                             "postcodes 1234AB, one head office per KvK number.")],
 )
 def kvk_establishments(context: AssetExecutionContext, paths: CwbPaths) -> MaterializeResult:
+    from ingestion.schemas import kvk_establishments_schema, validate
+    from ingestion.warehouse import connect, load_kvk_extract
+
     files = sorted(paths.landing_path().glob(KVK_FILE_PATTERN))
     if not files:
         raise FileNotFoundError(f"no KvK extract matches {KVK_FILE_PATTERN} under {paths.landing_path()}")

@@ -13,8 +13,9 @@ from dagster import (
     asset,
 )
 
+from ingestion.kvk_extract import read_kvk_extract
 from ingestion.schemas import kvk_establishments_schema, validate
-from ingestion.warehouse import connect, load_kvk_extract
+from ingestion.warehouse import connect
 from orchestration.project import DUCKDB_POOL
 from orchestration.resources import CwbPaths
 
@@ -48,7 +49,7 @@ def kvk_establishments(context: AssetExecutionContext, paths: CwbPaths) -> Mater
         raise FileNotFoundError(f"no KvK extract matches {KVK_FILE_PATTERN} under {paths.landing_path()}")
     extract = files[-1]
     with connect(paths.warehouse_path()) as con:
-        n = load_kvk_extract(con, extract)
+        n = read_kvk_extract(con, extract)  # KvkExtractError names the file and what is wrong
         stored = con.execute("select * from raw.kvk_establishments").df()
     passed, failures = validate(stored, kvk_establishments_schema())
     for failure in failures[:10]:

@@ -15,13 +15,19 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import pandas as pd
+# pandas, DuckDB and plotly are imported where they are used: the Dagster code location imports this
+# module for MARTS (the dashboard asset's dependencies) and must load fast.
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
 
-from dashboards.programme import ProgrammeData, load_programme
-from dashboards.spend_dashboard import ANCHOR_ORDER, query_spend_by_tier
+    from dashboards.programme import ProgrammeData
+
+# The programme page's marts (dashboards/programme.py reads them).
+PROGRAMME_MARTS = ("fct_programme_targets", "fct_cooperative_pipeline", "fct_tender_calendar",
+                   "fct_tender_opportunities", "fct_investment_fund")
 
 # How many of the CLES "top 300" per anchor-year the dashboard lists (the marts hold all of them).
 TOP_SUPPLIERS_SHOWN = 25
@@ -194,11 +200,15 @@ def is_withheld(mart: str, row: Any, column: str) -> bool:
 
 
 def _get(row: Any, name: str) -> Any:
-    value = getattr(row, name, None) if not isinstance(row, dict | pd.Series) else row.get(name)
+    """A field of a row: a dict or pandas Series (``.get``) or a named tuple (an attribute)."""
+    value = row.get(name) if hasattr(row, "get") else getattr(row, name, None)
     return False if value is None or (isinstance(value, float) and value != value) else value
 
 
 def query_dashboard_data(con: duckdb.DuckDBPyConnection) -> DashboardData:
+    from dashboards.programme import load_programme
+    from dashboards.spend_dashboard import ANCHOR_ORDER, query_spend_by_tier
+
     tiers = query_spend_by_tier(con)
     frames = {mart: _read(con, mart) for mart in MART_COLUMNS}
     latest = con.execute("select max(invoice_date) from marts.fct_invoice_lines").fetchone()[0]
@@ -223,6 +233,8 @@ def query_dashboard_data(con: duckdb.DuckDBPyConnection) -> DashboardData:
 
 def load_dashboard_data(warehouse_path: str | os.PathLike[str]) -> DashboardData:
     """Read every mart the dashboard shows with one read-only connection."""
+    import duckdb
+
     path = Path(warehouse_path)
     if not path.exists():
         raise FileNotFoundError(f"DuckDB warehouse not found: {path}")

@@ -309,6 +309,7 @@ COLUMNS_NL: dict[str, str] = {
     "priority": "Prioriteit",
     # Delivery reconciliation
     "source_file": "Bestand",
+    "source_row": "Rij in bestand",
     "sha256": "SHA-256",
     "declared_period": "Opgegeven periode",
     "modified_at": "Gewijzigd op",

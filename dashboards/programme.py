@@ -13,13 +13,12 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from dashboards.data import PROGRAMME_MARTS
 from dashboards.spend_dashboard import format_count, format_eur, format_pct
 
 NAME_WITHHELD = "naam afgeschermd"
 SUPPRESSED_NL = "onderdrukt"
 CANDIDATES_SHOWN = 5
-PROGRAMME_MARTS = ("fct_programme_targets", "fct_cooperative_pipeline", "fct_tender_calendar",
-                   "fct_tender_opportunities", "fct_investment_fund")
 SECTOR_NL = {
     "food": "Voeding", "energy_insulation": "Energie en isolatie", "care_welfare": "Zorg en welzijn",
     "green_maintenance": "Groenbeheer", "construction_maintenance": "Bouw en onderhoud", "logistics": "Logistiek",

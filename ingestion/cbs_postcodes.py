@@ -36,10 +36,23 @@ class CbsFileError(ValueError):
     """The CBS file does not look like a postcode-huisnummer-buurt file."""
 
 
+def _ident(name: str) -> str:
+    """A column name as a quoted SQL identifier (a header may hold any character, quotes included)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:300] if lines else type(exc).__name__
+
+
 def _columns(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
-    header = [r[0] for r in con.execute(
-        "select column_name from (describe select * from read_csv(?, delim = ';', header = true, "
-        "all_varchar = true))", [str(path)]).fetchall()]
+    try:
+        header = [r[0] for r in con.execute(
+            "select column_name from (describe select * from read_csv(?, delim = ';', header = true, "
+            "all_varchar = true))", [str(path)]).fetchall()]
+    except duckdb.Error as exc:
+        raise CbsFileError(f"{path}: cannot be read as a semicolon CSV file: {_first_line(exc)}") from None
     found = {}
     for role, prefix in (("pc6", "PC6"), ("huisnummer", "Huisnummer"), ("wijk", "Wijk"), ("gemeente", "Gemeente")):
         match = [c for c in header if c.lower().startswith(prefix.lower())]
@@ -54,17 +67,20 @@ def rebuild(cbs_file: Path, out_dir: Path, names_dir: Path = REFERENCE_DIR) -> d
     cbs_file, out_dir = Path(cbs_file), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
-    cols = _columns(con, cbs_file)
-    con.execute(f"""
-        create table addresses as
-        select distinct
-            upper(replace(trim("{cols['pc6']}"), ' ', '')) as pc6,
-            trim("{cols['huisnummer']}") as huisnummer,
-            regexp_replace(trim("{cols['wijk']}"), '^WK', '') as wijk,
-            'GM' || lpad(regexp_replace(trim("{cols['gemeente']}"), '^GM', ''), 4, '0') as gemeente_code
-        from read_csv(?, delim = ';', header = true, all_varchar = true)
-        where regexp_matches(upper(replace(trim("{cols['pc6']}"), ' ', '')), '^[1-9][0-9]{{3}}[A-Z]{{2}}$')
-    """, [str(cbs_file)])
+    cols = {role: _ident(name) for role, name in _columns(con, cbs_file).items()}
+    try:
+        con.execute(f"""
+            create table addresses as
+            select distinct
+                upper(replace(trim({cols['pc6']}), ' ', '')) as pc6,
+                trim({cols['huisnummer']}) as huisnummer,
+                regexp_replace(trim({cols['wijk']}), '^WK', '') as wijk,
+                'GM' || lpad(regexp_replace(trim({cols['gemeente']}), '^GM', ''), 4, '0') as gemeente_code
+            from read_csv(?, delim = ';', header = true, all_varchar = true)
+            where regexp_matches(upper(replace(trim({cols['pc6']}), ' ', '')), '^[1-9][0-9]{{3}}[A-Z]{{2}}$')
+        """, [str(cbs_file)])
+    except duckdb.Error as exc:  # a row the CSV reader cannot read (encoding, quoting, ragged line)
+        raise CbsFileError(f"{cbs_file}: cannot be read as a semicolon CSV file: {_first_line(exc)}") from None
     n = con.execute("select count(*) from addresses").fetchone()[0]
     if n == 0:
         raise CbsFileError(f"{cbs_file}: no rows with a valid PC6")

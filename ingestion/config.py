@@ -6,6 +6,8 @@ Every problem in a configuration file is reported with the file and the key that
 
 from __future__ import annotations
 
+import codecs
+import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field
@@ -94,35 +96,112 @@ class AnchorConfig:
         return f"{year}-{int(month):02d}" if month else year
 
 
+def invoice_table(anchor_code: str) -> str:
+    """The warehouse table of an anchor's accepted invoice lines."""
+    return f"raw.invoice_lines__{anchor_code}"
+
+
 def _fail(path: Path, key: str, message: str) -> ConfigError:
     return ConfigError(f"{path}: '{key}': {message}")
 
 
+_SCALAR = (str, int, float)
+
+
+def _text(path: Path, raw: dict, key: str, default: str | None = None, *, empty_ok: bool = False) -> str | None:
+    """A key whose value must be one scalar (text or a number written as text); None stays None."""
+    value = raw.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, _SCALAR):
+        raise _fail(path, key, f"{value!r} must be a single text value")
+    text = str(value)
+    if not text.strip() and not empty_ok:
+        raise _fail(path, key, "is empty")
+    return text
+
+
+def _char(path: Path, raw: dict, key: str, default: str | None) -> str | None:
+    """A one-character setting (delimiter, quote character, decimal or thousands separator)."""
+    value = _text(path, raw, key, default, empty_ok=True)
+    if value is not None and (len(value) != 1 or value in "\r\n"):
+        raise _fail(path, key, f"{value!r} must be exactly one character (not a line break)")
+    return value
+
+
+def _count(path: Path, raw: dict, key: str) -> int:
+    """A non-negative whole number (rows to skip)."""
+    value = raw.get(key, 0)
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, _SCALAR):
+        raise _fail(path, key, f"{value!r} must be a whole number >= 0")
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise _fail(path, key, f"{value!r} must be a whole number >= 0") from None
+    if not number.is_integer() or not 0 <= number <= 10**6:
+        raise _fail(path, key, f"{value!r} must be a whole number from 0 to 1,000,000")
+    return int(number)
+
+
+def _list_of_text(path: Path, raw: dict, key: str, default: list[str]) -> tuple[str, ...]:
+    """A text or a list of texts."""
+    value = raw.get(key, default)
+    values = value if isinstance(value, list) else [value]
+    if not values or any(v is None or isinstance(v, bool) or not isinstance(v, _SCALAR) for v in values):
+        raise _fail(path, key, f"{value!r} must be a text or a list of texts")
+    return tuple(str(v) for v in values)
+
+
+def _date_format(path: Path, fmt: str) -> str:
+    """A strptime format that writes and reads back a whole date (day, month and year)."""
+    probe = dt.datetime(2024, 11, 28)
+    try:
+        ok = dt.datetime.strptime(probe.strftime(fmt), fmt).date() == probe.date()
+    except ValueError:
+        ok = False
+    if "%" not in fmt or not ok:
+        raise _fail(path, "date_format", f"{fmt!r} is not a strptime format of a whole date such as %d-%m-%Y")
+    return fmt
+
+
 def load_anchor_config(path: str | os.PathLike) -> AnchorConfig:
+    """Read and check one anchor's YAML file; every problem raises ConfigError naming the file and key."""
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at position "
+                          f"{exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
 
     for key in ("code", "name", "files", "format", "columns"):
-        if key not in raw:
+        if raw.get(key) is None:
             raise _fail(path, key, "is required")
-    code = str(raw["code"])
-    if not _CODE_RE.match(code):
+    code = _text(path, raw, "code")
+    if not _CODE_RE.fullmatch(code):
         raise _fail(path, "code", f"{code!r} must be lower-case letters, digits and underscores")
     if path.stem != code:
         raise _fail(path, "code", f"{code!r} must equal the file name {path.stem!r}")
-    fmt = str(raw["format"]).lower()
+    name = _text(path, raw, "name")
+    files = _text(path, raw, "files")
+    if files.startswith(("/", "\\")) or ".." in Path(files).parts or "\x00" in files:
+        raise _fail(path, "files", f"{files!r} must be a pattern relative to the landing folder, such as "
+                                   f"'{code}/*.csv'")
+    fmt = _text(path, raw, "format").lower()
     if fmt not in ("csv", "xlsx", "parquet"):
         raise _fail(path, "format", f"{fmt!r} is not one of csv, xlsx, parquet")
 
     columns = raw["columns"]
     if not isinstance(columns, dict):
         raise _fail(path, "columns", "must map canonical fields to export headers")
-    unknown = sorted(set(columns) - set(CANONICAL_FIELDS))
+    unknown = sorted(map(str, set(columns) - set(CANONICAL_FIELDS)))
     if unknown:
         raise _fail(path, "columns", f"unknown canonical field(s) {unknown}; known: {list(CANONICAL_FIELDS)}")
     missing = [f for f in REQUIRED_FIELDS if f not in columns]
@@ -130,6 +209,14 @@ def load_anchor_config(path: str | os.PathLike) -> AnchorConfig:
         missing.append("supplier_ref or supplier_name")
     if missing:
         raise _fail(path, "columns", f"required field(s) not mapped: {missing}")
+    headers = {}
+    for f in columns:
+        header = _text(path, columns, f)
+        if header is None:
+            raise _fail(path, f"columns.{f}", "names no header")
+        headers[f] = header.replace("\ufeff", "").strip()  # as the reader sees the file's headers
+    if "__source_row" in headers.values():
+        raise _fail(path, "columns", "the header '__source_row' is reserved for the reader's row numbers")
 
     amount_basis = raw.get("amount_basis", "excl_vat")
     if amount_basis not in ("excl_vat", "incl_vat"):
@@ -145,24 +232,24 @@ def load_anchor_config(path: str | os.PathLike) -> AnchorConfig:
         raise _fail(path, "vat", "amounts including VAT need a VAT column or rate to compute the net amount")
 
     credit = raw.get("credit_notes") or {"sign": "negative"}
+    if not isinstance(credit, dict):
+        raise _fail(path, "credit_notes", "give either sign: negative or indicator_column + credit_values")
     credit_sign = credit.get("sign")
-    indicator = credit.get("indicator_column")
-    credit_values = tuple(str(v) for v in credit.get("credit_values", []) or [])
+    indicator = _text(path, credit, "indicator_column")
+    credit_values = ()
+    if credit.get("credit_values") is not None:
+        credit_values = _list_of_text(path, credit, "credit_values", [])
     if indicator and not credit_values:
         raise _fail(path, "credit_notes.credit_values", "is required with indicator_column")
     if not indicator and credit_sign != "negative":
         raise _fail(path, "credit_notes", "give either sign: negative or indicator_column + credit_values")
 
-    date_formats = raw.get("date_format", "%Y-%m-%d")
-    date_formats = tuple(date_formats) if isinstance(date_formats, list) else (str(date_formats),)
-    for f in date_formats:
-        if "%" not in f:
-            raise _fail(path, "date_format", f"{f!r} is not a strptime format such as %d-%m-%Y")
-    identity = tuple(raw.get("line_identity", ["invoice_id", "invoice_line"]))
+    date_formats = tuple(_date_format(path, f) for f in _list_of_text(path, raw, "date_format", ["%Y-%m-%d"]))
+    identity = _list_of_text(path, raw, "line_identity", ["invoice_id", "invoice_line"])
     unmapped = [f for f in identity if f not in columns and f != "invoice_line"]
     if unmapped:
         raise _fail(path, "line_identity", f"field(s) {unmapped} are not mapped in 'columns'")
-    period_pattern = raw.get("period_pattern")
+    period_pattern = _text(path, raw, "period_pattern")
     if period_pattern is not None:
         try:
             compiled = re.compile(period_pattern)
@@ -171,31 +258,57 @@ def load_anchor_config(path: str | os.PathLike) -> AnchorConfig:
         if "year" not in compiled.groupindex:
             raise _fail(path, "period_pattern", "needs a named group (?P<year>...) and optionally (?P<month>...)")
 
+    encoding = _text(path, raw, "encoding", "utf-8")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise _fail(path, "encoding", f"{encoding!r} is not an encoding Python knows (e.g. utf-8, cp1252)") from None
+    delimiter = _char(path, raw, "delimiter", ",")
+    quotechar = _char(path, raw, "quotechar", '"')
+    decimal = _char(path, raw, "decimal", ".")
+    thousands = _char(path, raw, "thousands", None)
+    if quotechar == delimiter:
+        raise _fail(path, "quotechar", "must differ from the delimiter")
+    if decimal.isdigit() or decimal.isspace():
+        raise _fail(path, "decimal", f"{decimal!r} cannot separate decimals")
+    if thousands is not None and (thousands == decimal or thousands.isdigit() or thousands in "-+"):
+        raise _fail(path, "thousands", f"{thousands!r} must differ from the decimal separator, digits and signs")
+    sheet = raw.get("sheet")
+    if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, (str, int))
+                              or (isinstance(sheet, int) and sheet < 0)):
+        raise _fail(path, "sheet", f"{sheet!r} must be a sheet name or a sheet number from 0")
+    default_country = _text(path, raw, "default_country", "NL").strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", default_country):
+        raise _fail(path, "default_country", f"{default_country!r} must be a two-letter country code such as NL")
+    currency = _text(path, raw, "currency", "EUR").strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise _fail(path, "currency", f"{currency!r} must be a three-letter currency code such as EUR")
+
     known = {
         "code", "name", "files", "format", "columns", "encoding", "delimiter", "quotechar", "sheet",
         "skip_rows", "skip_footer", "decimal", "thousands", "date_format", "amount_basis", "vat",
         "credit_notes", "default_country", "currency", "line_identity", "period_pattern",
     }
-    extra = {k: v for k, v in raw.items() if k not in known}
+    extra = sorted(str(k) for k in raw if k not in known)
     if extra:
-        raise _fail(path, sorted(extra)[0], "unknown key")
+        raise _fail(path, extra[0], "unknown key")
 
     return AnchorConfig(
         code=code,
-        name=str(raw["name"]),
-        files=str(raw["files"]),
+        name=name,
+        files=files,
         format=fmt,
-        columns={str(k): str(v) for k, v in columns.items()},
-        encoding=str(raw.get("encoding", "utf-8")),
-        delimiter=str(raw.get("delimiter", ",")),
-        quotechar=str(raw.get("quotechar", '"')),
-        sheet=raw.get("sheet"),
-        skip_rows=int(raw.get("skip_rows", 0) or 0),
-        skip_footer=int(raw.get("skip_footer", 0) or 0),
-        decimal=str(raw.get("decimal", ".")),
-        thousands=raw.get("thousands"),
+        columns=headers,
+        encoding=encoding,
+        delimiter=delimiter,
+        quotechar=quotechar,
+        sheet=sheet,
+        skip_rows=_count(path, raw, "skip_rows"),
+        skip_footer=_count(path, raw, "skip_footer"),
+        decimal=decimal,
+        thousands=thousands,
         date_formats=date_formats,
-        currency=str(raw.get("currency", "EUR")).upper(),
+        currency=currency,
         line_identity=identity,
         period_pattern=period_pattern,
         amount_basis=amount_basis,
@@ -203,7 +316,7 @@ def load_anchor_config(path: str | os.PathLike) -> AnchorConfig:
         credit_sign=None if indicator else "negative",
         credit_indicator_column=indicator,
         credit_values=credit_values,
-        default_country=str(raw.get("default_country", "NL")),
+        default_country=default_country,
         config_file=str(path),
     )
 

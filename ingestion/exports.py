@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+from python_calamine import CalamineError
 from stdnum import iban as stdnum_iban
 from stdnum.eu import vat as stdnum_vat
 
@@ -49,9 +50,19 @@ PROBLEM_COLUMNS = ["source_file", "source_row", "field", "column", "value", "cod
 # Dates outside this window are implausible for accounts-payable data.
 EARLIEST_DATE = pd.Timestamp("2000-01-01")
 LATEST_DATE_AHEAD = pd.Timedelta(days=366)
+# An amount of EUR 10 billion or more on one invoice line is not a purchase but a typo or a stray cell
+# (the largest anchor's whole annual budget is smaller); bounding it also keeps every sum of cents far
+# inside int64, and every stored amount inside the warehouse's DECIMAL(18,2).
+MAX_AMOUNT_CENTS = 10**12
+# Invoice line numbers are stored as INTEGER.
+MAX_INVOICE_LINE = 2**31 - 1
 REQUIRED_FIELDS = ("invoice_id", "invoice_date", "amount")
 
 _NL_POSTCODE = re.compile(r"^([1-9][0-9]{3}) ?([A-Z]{2})$")
+# A country text that is no code or known name is kept as ZZ (the ISO 3166 user-assigned code commonly used
+# for "unknown"), with a field issue: such a line is not Dutch by any evidence, so it is placed as abroad,
+# as it was before, and the warehouse's gate (a two-letter code) still holds.
+UNKNOWN_COUNTRY = "ZZ"
 _COUNTRY_NAMES = {
     "NEDERLAND": "NL", "THE NETHERLANDS": "NL", "NETHERLANDS": "NL", "HOLLAND": "NL", "NLD": "NL",
     "DUITSLAND": "DE", "GERMANY": "DE", "DEUTSCHLAND": "DE", "BELGIE": "BE", "BELGIË": "BE",
@@ -59,6 +70,9 @@ _COUNTRY_NAMES = {
     "UNITED KINGDOM": "GB", "UK": "GB", "IERLAND": "IE", "IRELAND": "IE", "VERENIGDE STATEN": "US",
     "UNITED STATES": "US", "USA": "US", "LUXEMBURG": "LU", "LUXEMBOURG": "LU", "DENEMARKEN": "DK",
     "ZWEDEN": "SE", "SPANJE": "ES", "ITALIE": "IT", "ITALIË": "IT", "POLEN": "PL", "ZWITSERLAND": "CH",
+    "DEU": "DE", "BEL": "BE", "FRA": "FR", "GBR": "GB", "IRL": "IE", "LUX": "LU", "DNK": "DK", "SWE": "SE",
+    "ESP": "ES", "ITA": "IT", "POL": "PL", "CHE": "CH", "AUT": "AT", "OOSTENRIJK": "AT", "AUSTRIA": "AT",
+    "SWEDEN": "SE", "SPAIN": "ES", "ITALY": "IT", "POLAND": "PL", "SWITZERLAND": "CH", "DENMARK": "DK",
 }
 
 
@@ -195,6 +209,12 @@ def read_export(path: Path, cfg: AnchorConfig, source_file: str | None = None) -
                 skiprows=cfg.skip_rows, dtype=str, keep_default_na=False, na_filter=False, engine="c",
                 skip_blank_lines=False,  # a blank line still counts as a row, so row numbers stay true
             )
+            if not isinstance(frame.index, pd.RangeIndex):
+                # pandas takes a first data row with one field more than the header as "the file has an
+                # index column" and shifts every column of every row by one: refuse, like any longer row.
+                n = len(frame.columns)
+                raise DeliveryError(source_file, "file_unreadable", format=cfg.format,
+                                    detail=f"Expected {n} fields in line {cfg.skip_rows + 2}, saw {n + 1}")
         elif cfg.format == "xlsx":
             frame = pd.read_excel(
                 path, sheet_name=cfg.sheet if cfg.sheet is not None else 0, header=cfg.skip_rows,
@@ -218,12 +238,17 @@ def read_export(path: Path, cfg: AnchorConfig, source_file: str | None = None) -
         raise DeliveryError(source_file, "file_empty") from exc
     except DeliveryError:
         raise
-    except (pd.errors.ParserError, ValueError, OSError, duckdb.Error) as exc:
+    except (pd.errors.ParserError, ValueError, OSError, duckdb.Error, CalamineError, OverflowError) as exc:
+        # CalamineError: not a workbook at all, a broken zip or XML inside one, a password. OverflowError:
+        # pandas turns a number cell beyond a float's range (read as infinity) into an int.
         raise DeliveryError(source_file, "file_unreadable", format=cfg.format,
                             detail=str(exc).splitlines()[0][:300]) from exc
 
     # A byte-order mark or stray spaces around a header are no reason to miss a column.
     frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
+    if "__source_row" in frame.columns:  # the reader's own column: a header of that name would be overwritten
+        raise DeliveryError(source_file, "file_unreadable", format=cfg.format,
+                            detail="the header '__source_row' is reserved; rename that column")
     frame["__source_row"] = np.arange(len(frame), dtype="int64") + first_row
     # Rows that are entirely empty (blank lines, spreadsheet padding) carry nothing: drop them, before
     # the trailing summary rows are counted off, so padding below a totals row cannot use up skip_footer.
@@ -307,8 +332,15 @@ def parse_cents(series: pd.Series, decimal: str, thousands: str | None) -> tuple
     """Amounts to integer cents. Returns (cents as nullable Int64, invalid mask).
 
     Numbers from spreadsheet cells are rounded to the cent; text is parsed with the configured
-    decimal and thousands separators and must have at most two decimals.
+    decimal and thousands separators and must have at most two decimals. An amount of
+    ``MAX_AMOUNT_CENTS`` or more (either sign) counts as invalid too: see ``_parse_cents``.
     """
+    cents, invalid, too_large = _parse_cents(series, decimal, thousands)
+    return cents, invalid | too_large
+
+
+def _parse_cents(series: pd.Series, decimal: str, thousands: str | None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(cents, invalid, too large): a number too large to be an invoice line has no cents."""
     cents = pd.Series(pd.NA, index=series.index, dtype="Int64")
     invalid = pd.Series(False, index=series.index)
     if series.dtype.kind in "iuf":
@@ -318,20 +350,25 @@ def parse_cents(series: pd.Series, decimal: str, thousands: str | None) -> tuple
     else:
         is_num = series.map(lambda v: isinstance(v, (int, float, np.integer, np.floating))
                             and not isinstance(v, bool))
+    too_large = pd.Series(False, index=series.index)
     nums = pd.to_numeric(series[is_num], errors="coerce").astype(float)
     finite = np.isfinite(nums)
-    cents.loc[nums.index[finite]] = np.rint(nums[finite] * 100).astype("int64")
+    # Compared as floats before the cast: 1e20 in a cell must not wrap around in int64.
+    big = finite & (nums.abs() * 100 >= MAX_AMOUNT_CENTS - 0.5)
+    fits = finite & ~big
+    cents.loc[nums.index[fits]] = np.rint(nums[fits] * 100).astype("int64")
     invalid.loc[nums.index[~finite & nums.notna()]] = True
+    too_large.loc[nums.index[big]] = True
 
     text = _text(series[~is_num])
     present = text[text.notna()]
-    if present.empty:
-        return cents, invalid
-    parsed = _text_amounts_to_cents(present, decimal, thousands)
-    ok = parsed.notna()
-    cents.loc[parsed.index[ok]] = parsed[ok].astype("int64")
-    invalid.loc[parsed.index[~ok]] = True
-    return cents, invalid
+    if not present.empty:
+        parsed, big_text = _text_amounts_to_cents(present, decimal, thousands)
+        ok = parsed.notna()
+        cents.loc[parsed.index[ok]] = parsed[ok].astype("int64")
+        invalid.loc[parsed.index[~ok & ~big_text]] = True
+        too_large.loc[parsed.index[big_text]] = True
+    return cents, invalid, too_large
 
 
 # Amount text -> cents, in DuckDB: vectorised C++ instead of a Python call per cell, and exact (DECIMAL,
@@ -349,15 +386,21 @@ with cleaned as (
     select i, regexp_full_match(n, $shape) as shape_ok,
            replace(case when $thousands = '' then n else replace(n, $thousands, '') end, $decimal, '.') as n
     from signed
+), valued as (
+    -- A number that fits the shape but not DECIMAL(38, 2) (over 36 digits) is too large, not unreadable.
+    select i, regexp_full_match(n, '-?([0-9]+([.][0-9]{0,2})?|[.][0-9]{1,2})') and shape_ok as ok,
+           try_cast(n as decimal(38, 2)) as amount
+    from normalised
 )
 select i,
-       case when shape_ok and regexp_full_match(n, '-?([0-9]+([.][0-9]{0,2})?|[.][0-9]{1,2})')
-            then (n::decimal(18, 2) * 100)::bigint end as cents
-from normalised
+       case when ok and abs(amount) < $max_euros then (amount * 100)::bigint end as cents,
+       coalesce(ok and (amount is null or abs(amount) >= $max_euros), false) as too_large
+from valued
 """
 
 
-def _text_amounts_to_cents(text: pd.Series, decimal: str, thousands: str | None) -> pd.Series:
+def _text_amounts_to_cents(text: pd.Series, decimal: str, thousands: str | None) -> tuple[pd.Series, pd.Series]:
+    """(cents or NA, too large) per text amount."""
     amounts = pd.DataFrame({"i": np.arange(len(text), dtype="int64"), "v": text.to_numpy(dtype=object)})
     with duckdb.connect() as con:
         con.register("amounts", amounts)
@@ -367,9 +410,11 @@ def _text_amounts_to_cents(text: pd.Series, decimal: str, thousands: str | None)
             shape = rf"-?([0-9]{{1,3}}({tho}[0-9]{{3}})+|[0-9]+)({dec}[0-9]*)?|-?{dec}[0-9]+"
         else:
             shape = rf"-?[0-9]+({dec}[0-9]*)?|-?{dec}[0-9]+"
-        out = con.execute(_AMOUNT_SQL, {"decimal": decimal, "thousands": thousands or "", "shape": shape}).df()
+        out = con.execute(_AMOUNT_SQL, {"decimal": decimal, "thousands": thousands or "", "shape": shape,
+                                        "max_euros": MAX_AMOUNT_CENTS // 100}).df()
     out = out.sort_values("i")
-    return pd.Series(out["cents"].to_numpy(), index=text.index).astype("Int64")
+    return (pd.Series(out["cents"].to_numpy(), index=text.index).astype("Int64"),
+            pd.Series(out["too_large"].to_numpy(dtype=bool), index=text.index))
 
 
 def parse_dates(series: pd.Series, date_formats: tuple[str, ...] | str) -> tuple[pd.Series, pd.Series]:
@@ -385,7 +430,8 @@ def parse_dates(series: pd.Series, date_formats: tuple[str, ...] | str) -> tuple
     else:
         is_date = series.map(lambda v: isinstance(v, (dt.date, pd.Timestamp)) and v is not pd.NaT)
     if is_date.any():
-        out.loc[is_date] = pd.to_datetime(series[is_date]).dt.normalize()
+        # A date cell outside pandas' range (before 1677 or after 2262) cannot be a date here: invalid.
+        out.loc[is_date] = pd.to_datetime(series[is_date], errors="coerce").dt.normalize()
     text = _text(series[~is_date])
     for fmt in date_formats:
         todo = text[out.loc[text.index].isna() & text.notna()]
@@ -402,9 +448,10 @@ def _digits(series: pd.Series, length: int) -> tuple[pd.Series, pd.Series]:
 
     def normal(v: str) -> str | None:
         c = re.sub(r"[\s.]", "", v)
-        if c.isdigit() and len(c) < length:
-            c = c.zfill(length)
-        return c if len(c) == length and c.isdigit() else None
+        if not (c.isascii() and c.isdigit()):  # str.isdigit() also takes "８" and "²"
+            return None
+        c = c.zfill(length)
+        return c if len(c) == length else None
 
     return _by_unique(_text(series), normal)
 
@@ -431,15 +478,25 @@ def _iban(v: str) -> str | None:
 
 
 def _booking_period(v: str) -> str | None:
-    m = re.fullmatch(r"(\d{4})[-/ ]?(\d{1,2})", v.strip())
+    m = re.fullmatch(r"([0-9]{4})[-/ ]?([0-9]{1,2})", v.strip())
     if not m or not 1 <= int(m.group(2)) <= 12:
         return None
     return f"{m.group(1)}-{int(m.group(2)):02d}"
 
 
-def normalise_country(series: pd.Series, default: str) -> pd.Series:
-    value, _ = _by_unique(series, lambda v: _COUNTRY_NAMES.get(v.upper(), v.upper()))
-    return value.fillna(default).astype(object)
+def _country(v: str) -> str | None:
+    """A two-letter country code from a code or a known name (``NL``, ``nl``, ``N.L.``, ``Nederland``, ``NLD``);
+    None when the text is neither."""
+    text = re.sub(r"\s+", " ", v.upper().replace(".", "")).strip()
+    text = _COUNTRY_NAMES.get(text, text)
+    return text if re.fullmatch(r"[A-Z]{2}", text) else None
+
+
+def normalise_country(series: pd.Series, default: str) -> tuple[pd.Series, pd.Series]:
+    """Two-letter codes; empty cells get ``default``; a text that is neither a code nor a known name
+    becomes ``UNKNOWN_COUNTRY``. Returns (value, unknown mask)."""
+    value, unknown = _by_unique(series, _country)
+    return value.where(~unknown, UNKNOWN_COUNTRY).fillna(default).astype(object), unknown
 
 
 def _nl_postcode(v: str) -> str | None:
@@ -507,9 +564,10 @@ def canonicalise(frames: list[tuple[str, pd.DataFrame]], cfg: AnchorConfig) -> C
         problems.append((fld, mask, col(fld), code, params, "emptied"))
 
     # Amount, VAT and credit notes -> net amount in cents.
-    amount, bad_amount = parse_cents(col("amount"), cfg.decimal, cfg.thousands)
+    amount, bad_amount, big_amount = _parse_cents(col("amount"), cfg.decimal, cfg.thousands)
     reject("amount", bad_amount, "amount_invalid")
-    reject("amount", amount.isna() & ~bad_amount, "amount_empty")
+    reject("amount", big_amount, "amount_too_large")
+    reject("amount", amount.isna() & ~bad_amount & ~big_amount, "amount_empty")
     is_credit = pd.Series(False, index=src.index)
     if cfg.credit_indicator_column:
         indicator = _text(src["__credit_indicator"]).str.upper()
@@ -519,7 +577,7 @@ def canonicalise(frames: list[tuple[str, pd.DataFrame]], cfg: AnchorConfig) -> C
     vat = pd.Series(pd.NA, index=src.index, dtype="Int64")
     net = amount.copy()
     if cfg.vat == "column":
-        vat, bad_vat = parse_cents(col("vat_amount"), cfg.decimal, cfg.thousands)
+        vat, bad_vat = parse_cents(col("vat_amount"), cfg.decimal, cfg.thousands)  # too large is invalid
         vat = vat.where(~is_credit, -vat)
         reject("vat_amount", bad_vat, "vat_amount_invalid")
         if cfg.amount_basis == "incl_vat":
@@ -559,7 +617,8 @@ def canonicalise(frames: list[tuple[str, pd.DataFrame]], cfg: AnchorConfig) -> C
     if "invoice_line" in src.columns:
         line_text = _text(src["invoice_line"])
         line_no = pd.to_numeric(line_text, errors="coerce")
-        bad_line = line_text.notna() & (line_no.isna() | (line_no % 1 != 0) | (line_no < 0))
+        bad_line = line_text.notna() & (line_no.isna() | (line_no % 1 != 0) | (line_no < 0)
+                                        | (line_no > MAX_INVOICE_LINE))
         reject("invoice_line", bad_line, "invoice_line_invalid")
         out["invoice_line"] = line_no.where(~bad_line).astype("Int64")
     else:
@@ -584,7 +643,8 @@ def canonicalise(frames: list[tuple[str, pd.DataFrame]], cfg: AnchorConfig) -> C
     out["supplier_ref"] = txt("supplier_ref")
     out["supplier_name"] = txt("supplier_name")
     reject("supplier_ref", out["supplier_ref"].isna() & out["supplier_name"].isna(), "supplier_unknown")
-    out["supplier_country"] = normalise_country(txt("supplier_country"), cfg.default_country)
+    out["supplier_country"], unknown_country = normalise_country(txt("supplier_country"), cfg.default_country)
+    empty_field("supplier_country", unknown_country, "country_unknown")
     for fld, length in (("kvk_number", 8), ("vestigingsnummer", 12)):
         value, invalid = _digits(txt(fld), length)
         out[fld] = value
@@ -597,7 +657,7 @@ def canonicalise(frames: list[tuple[str, pd.DataFrame]], cfg: AnchorConfig) -> C
     out["supplier_postcode"] = postcode
     empty_field("supplier_postcode", bad_pc, "postcode_invalid")
     cpv = txt("cpv_code").str.replace(" ", "", regex=False)
-    cpv_ok = cpv.str.fullmatch(r"\d{8}(-\d)?").astype("boolean").fillna(False).astype(bool)
+    cpv_ok = cpv.str.fullmatch(r"[0-9]{8}(-[0-9])?").astype("boolean").fillna(False).astype(bool)
     out["cpv_code"] = cpv.where(cpv_ok, None).astype(object)
     empty_field("cpv_code", cpv.notna() & ~cpv_ok, "cpv_code_invalid")
     for fld in ("supplier_street", "supplier_house_number", "supplier_city", "ledger_account",
@@ -619,6 +679,8 @@ def canonicalise(frames: list[tuple[str, pd.DataFrame]], cfg: AnchorConfig) -> C
         where = first.reindex(pd.MultiIndex.from_frame(keys) if len(identity) > 1 else keys[identity[0]])
         for idx, f_file, f_row in zip(keys.index, where["source_file"], where["source_row"], strict=True):
             dup_rows.append((idx, {"first_file": f_file, "first_row": int(f_row)}))
+    # A duplicate is rejected too, so its emptied fields are not reported either.
+    reject_mask.loc[[i for i, _ in dup_rows]] = True
 
     records = []
     headers = cfg.columns
@@ -658,7 +720,6 @@ def canonicalise(frames: list[tuple[str, pd.DataFrame]], cfg: AnchorConfig) -> C
             "severity": "rejected",
             "amount_cents": out.loc[idx, "amount_excl_vat_cents"].to_numpy(),
         }))
-        reject_mask.loc[idx] = True
     problem_frame = (pd.concat(records, ignore_index=True) if records else pd.DataFrame(columns=PROBLEM_COLUMNS))
     if len(problem_frame):
         problem_frame = problem_frame.astype({"amount_cents": "Int64"})

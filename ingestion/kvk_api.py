@@ -9,7 +9,8 @@ Plain Python (standard library only), no Dagster. See ``docs/kvk_api.md`` for th
 this relies on and what could not be verified.
 
 The API key is read from ``KVK_API_KEY`` when not given, is sent only in the ``apikey`` HTTP header
-and never appears in logs, exceptions, reprs or cache files.
+to the configured host (redirects are not followed, so no other host ever receives it) and never
+appears in logs, exceptions, reprs or cache files (tests/test_secrets.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import http.client
 import json
 import logging
 import os
@@ -63,12 +65,20 @@ class KvkApiError(RuntimeError):
 
 
 class _Secret:
-    """Holds the API key; its repr and str never show it."""
+    """Holds the API key; its repr and str never show it.
+
+    Surrounding whitespace is dropped (a key pasted from a file often ends in a line break); a key that
+    still holds a character an HTTP header cannot carry is refused with a message that does not show it,
+    instead of http.client's ``Invalid header value b'<the key>'``."""
 
     __slots__ = ("_value",)
 
     def __init__(self, value: str | None):
-        self._value = value or None
+        value = (value or "").strip() or None
+        if value is not None and (re.search(r"[\x00-\x1f\x7f]", value) or not value.isascii()):
+            raise ValueError(f"the KvK API key ({API_KEY_ENV} or api_key) holds a control or non-ASCII character; "
+                             f"check how it was copied")
+        self._value = value
 
     def __bool__(self) -> bool:
         return self._value is not None
@@ -77,7 +87,12 @@ class _Secret:
         return self._value
 
     def redact(self, text: str) -> str:
-        return text.replace(self._value, "***") if self._value else text
+        """``text`` with the key, also URL-encoded, replaced by ``***``."""
+        if not self._value:
+            return text
+        for form in {self._value, urllib.parse.quote(self._value, safe=""), urllib.parse.quote_plus(self._value)}:
+            text = text.replace(form, "***")
+        return text
 
     def __repr__(self) -> str:
         return "<secret set>" if self._value else "<secret not set>"
@@ -86,6 +101,17 @@ class _Secret:
 
     def __reduce__(self):  # never pickle the key along with a client
         raise TypeError("the KvK API key cannot be pickled")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Redirects are not followed: urllib would resend the ``apikey`` header to wherever the Location
+    points, another host included. A 3xx comes back as an HTTP error (see ``KvkApiClient._send``)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 def _yes_no(value: Any) -> str:
@@ -281,20 +307,22 @@ class KvkApiClient:
         request = urllib.request.Request(self.base_url + path_query, method="GET",
                                          headers={"Accept": "application/json"})
         if self._key:
-            request.add_header("apikey", self._key.reveal())
+            # Unredirected: never copied onto a follow-up request (and _OPENER follows no redirect anyway).
+            request.add_unredirected_header("Apikey", self._key.reveal())
         with self._lock:
             self._wait_for_slot()
             self.n_requests += 1
+        shown = self._key.redact(path_query)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+            with _OPENER.open(request, timeout=self.timeout_s) as response:
                 return response.status, dict(response.headers.items()), response.read()
         except urllib.error.HTTPError as exc:
             body = exc.read() if exc.fp is not None else b""
             return exc.code, dict(exc.headers.items()) if exc.headers else {}, body
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", exc)
-            raise KvkApiError(self._key.redact(f"KvK API request to {path_query} failed: {reason}"),
-                              path=path_query) from None
+            raise KvkApiError(self._key.redact(f"KvK API request to {shown} failed: {reason}"),
+                              path=shown) from None
 
     def _backoff(self, attempt: int, headers: Mapping[str, str]) -> float:
         retry_after = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
@@ -305,34 +333,38 @@ class KvkApiClient:
     def get_json(self, path: str, params: Iterable[tuple[str, Any]] | None = None) -> Any:
         """GET ``path`` with ``params`` and return the decoded JSON, from the cache when present."""
         path_query = self._path_query(path, params)
+        shown = self._key.redact(path_query)  # for logs and errors: a key passed as a parameter is masked
         cache_file = self._cache_file(path_query)
         if cache_file is not None and cache_file.exists():
             self.n_cache_hits += 1
-            log.debug("KvK API cache hit for %s", path_query)
+            log.debug("KvK API cache hit for %s", shown)
             return json.loads(cache_file.read_text(encoding="utf-8"))
 
         for attempt in range(self.max_retries + 1):
             status, headers, body = self._send(path_query)
-            log.info("KvK API GET %s -> %s", path_query, status)
+            log.info("KvK API GET %s -> %s", shown, status)
             if status in RETRY_STATUSES and attempt < self.max_retries:
                 delay = self._backoff(attempt, headers)
                 log.warning("KvK API %s answered %s; retry %d/%d in %.2fs",
-                            path_query, status, attempt + 1, self.max_retries, delay)
+                            shown, status, attempt + 1, self.max_retries, delay)
                 time.sleep(delay)
                 continue
             break
-        if status >= 400:
-            raise KvkApiError(self._error_message(path_query, status, body), path=path_query, status=status)
+        if status >= 300:  # 3xx included: redirects are not followed (the key would travel along)
+            raise KvkApiError(self._error_message(shown, status, body), path=shown, status=status)
         try:
             data = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
-            raise KvkApiError(f"KvK API {path_query} answered {status} with a body that is not JSON",
-                              path=path_query, status=status) from None
-        if cache_file is not None:
+            raise KvkApiError(f"KvK API {shown} answered {status} with a body that is not JSON",
+                              path=shown, status=status) from None
+        text = json.dumps(data, ensure_ascii=False)
+        if cache_file is not None and self._key.redact(text) == text:  # never a cache file holding the key
             cache_file.parent.mkdir(parents=True, exist_ok=True)
             tmp = cache_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            tmp.write_text(text, encoding="utf-8")
             tmp.replace(cache_file)
+        elif cache_file is not None:
+            log.warning("KvK API %s answered with the API key in its body: not cached", shown)
         return data
 
     def _error_message(self, path_query: str, status: int, body: bytes) -> str:
@@ -341,10 +373,13 @@ class KvkApiClient:
             fouten = json.loads(body.decode("utf-8")).get("fout") or []
             detail = "; ".join(f"{_text(f.get('code'))} {_text(f.get('omschrijving'))}".strip() for f in fouten)
         except (UnicodeDecodeError, json.JSONDecodeError, AttributeError, TypeError):
-            detail = body[:200].decode("utf-8", errors="replace").strip()
+            # Masked before it is cut short: a key echoed across the cut would otherwise leave a prefix.
+            detail = self._key.redact(body.decode("utf-8", errors="replace"))[:200].strip()
         hint = ""
         if status in (401, 403):
             hint = f" (check the API key: argument api_key or environment variable {API_KEY_ENV})"
+        elif 300 <= status < 400:
+            hint = " (redirects are not followed, so the API key is sent to the configured host only)"
         message = f"KvK API GET {path_query} failed with HTTP {status}{hint}" + (f": {detail}" if detail else "")
         return self._key.redact(message)
 

@@ -28,8 +28,8 @@ TARGET_SECTORS = ("food", "energy_insulation", "care_welfare", "green_maintenanc
                   "logistics")
 TARGET_KEYS = ("worker_cooperatives", "large_cooperative_employees", "koop_lokaal_findable", "koop_lokaal_active",
                "investment_capacity_eur")
-CPV_RE = re.compile(r"^\d{8}-\d$")
-KVK_RE = re.compile(r"^\d{8}$")
+CPV_RE = re.compile(r"^[0-9]{8}-[0-9]$")
+KVK_RE = re.compile(r"^[0-9]{8}$")
 FILES = ("cooperatives.yaml", "tenders.csv", "fund.csv")
 
 
@@ -67,13 +67,22 @@ def _date(value, where: str) -> dt.date:
         raise ProgrammeInputError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _number(value, where: str, minimum: float = 0.0, integer: bool = False) -> float | int:
+# The warehouse stores amounts as DECIMAL(18,2) and counts as INTEGER: larger values are typing errors.
+MAX_NUMBER = 1e15
+MAX_INTEGER = 2**31 - 1
+
+
+def _number(value, where: str, minimum: float = 0.0, integer: bool = False,
+            maximum: float | None = None) -> float | int:
+    if isinstance(value, bool) or isinstance(value, (list, dict)):
+        raise ProgrammeInputError(f"{where}: {value!r} is not a number")
     try:
         number = float(str(value).strip().replace(",", "."))
     except ValueError:
         raise ProgrammeInputError(f"{where}: {value!r} is not a number") from None
-    if number != number or number < minimum:
-        raise ProgrammeInputError(f"{where}: {value!r} must be a number >= {minimum:g}")
+    maximum = maximum if maximum is not None else (MAX_INTEGER if integer else MAX_NUMBER)
+    if number != number or number < minimum or number > maximum:  # NaN, too small, too large or infinite
+        raise ProgrammeInputError(f"{where}: {value!r} must be a number from {minimum:g} to {maximum:g}")
     if integer:
         if number % 1:
             raise ProgrammeInputError(f"{where}: {value!r} must be a whole number")
@@ -81,15 +90,40 @@ def _number(value, where: str, minimum: float = 0.0, integer: bool = False) -> f
     return number
 
 
+def _text(value, where: str) -> str | None:
+    """A text field (a number written without quotes is text too); None when empty."""
+    if value is None:
+        return None
+    if isinstance(value, (list, dict)):
+        raise ProgrammeInputError(f"{where}: {value!r} must be a text")
+    return str(value).strip() or None
+
+
+def _yes_no(value, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value).strip().lower()
+    if text in ("", "false", "no", "nee", "n", "0"):
+        return False
+    if text in ("true", "yes", "ja", "j", "y", "1"):
+        return True
+    raise ProgrammeInputError(f"{where}: {value!r} is not yes or no (true/false, ja/nee)")
+
+
 def read_register(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(targets, initiatives, initiative_phases) from the co-operative register."""
     name = path.name
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except yaml.YAMLError as exc:
         raise ProgrammeInputError(f"{name}: not valid YAML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ProgrammeInputError(f"{name}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at position "
+                                  f"{exc.start})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("initiatives"), list):
         raise ProgrammeInputError(f"{name}: needs a list `initiatives` (and a mapping `targets`)")
+    if not isinstance(doc.get("targets") or {}, dict):
+        raise ProgrammeInputError(f"{name}: targets: must be a mapping of target names to `target` and `deadline`")
     targets = []
     for key, spec in (doc.get("targets") or {}).items():
         where = f"{name}: targets.{key}"
@@ -99,7 +133,7 @@ def read_register(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
             raise ProgrammeInputError(f"{where}: field `target` is missing")
         targets.append({"target_key": key, "target": _number(spec["target"], f"{where}.target"),
                         "deadline": _date(spec.get("deadline"), f"{where}.deadline"),
-                        "note": spec.get("note")})
+                        "note": _text(spec.get("note"), f"{where}.note")})
     initiatives, phases, seen = [], [], set()
     for n, entry in enumerate(doc["initiatives"], 1):
         if not isinstance(entry, dict):
@@ -111,7 +145,7 @@ def read_register(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
         if key in seen:
             raise ProgrammeInputError(f"{where}, field key: {key!r} appears twice")
         seen.add(key)
-        if not str(entry.get("name") or "").strip():
+        if not _text(entry.get("name"), f"{where}, field name"):
             raise ProgrammeInputError(f"{where}, field name: empty")
         if entry.get("sector") not in TARGET_SECTORS:
             raise ProgrammeInputError(f"{where}, field sector: {entry.get('sector')!r} is not one of "
@@ -119,8 +153,7 @@ def read_register(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
         phase = _number(entry.get("phase"), f"{where}, field phase", 1, integer=True)
         if phase > 7:
             raise ProgrammeInputError(f"{where}, field phase: {phase} is not a phase 1-7")
-        kvk = entry.get("kvk_number")
-        kvk = None if kvk in (None, "") else str(kvk).strip()
+        kvk = _text(entry.get("kvk_number"), f"{where}, field kvk_number")
         if kvk is not None and not KVK_RE.match(kvk):
             raise ProgrammeInputError(f"{where}, field kvk_number: {kvk!r} is not 8 digits")
         fte = _number(entry.get("fte", 0) or 0, f"{where}, field fte")
@@ -130,16 +163,19 @@ def read_register(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
         potential = entry.get("potential_employees")
         initiatives.append({
             "initiative_key": key, "name": str(entry["name"]).strip(), "sector": entry["sector"], "phase": phase,
-            "worker_cooperative": bool(entry.get("worker_cooperative", False)),
+            "worker_cooperative": _yes_no(entry.get("worker_cooperative", False),
+                                          f"{where}, field worker_cooperative"),
             "potential_employees": None if potential in (None, "") else _number(
                 potential, f"{where}, field potential_employees", integer=True),
             "fte": fte, "fte_living_wage": fte_living,
             "revenue_eur": _number(entry.get("revenue_eur", 0) or 0, f"{where}, field revenue_eur"),
             "revenue_year": None if entry.get("revenue_year") in (None, "") else _number(
-                entry["revenue_year"], f"{where}, field revenue_year", 2000, integer=True),
+                entry["revenue_year"], f"{where}, field revenue_year", 2000, integer=True, maximum=2100),
             "kvk_number": kvk,
         })
         last = 0
+        if not isinstance(entry.get("phases") or [], list):
+            raise ProgrammeInputError(f"{where}, field phases: must be a list of `phase` and `started`")
         for m, ph in enumerate(entry.get("phases") or [], 1):
             pwhere = f"{where}, phases[{m}]"
             if not isinstance(ph, dict):
@@ -152,26 +188,41 @@ def read_register(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
             phases.append({"initiative_key": key, "phase": number,
                            "started": _date(ph.get("started"), f"{pwhere}, field started")})
     return (pd.DataFrame(targets, columns=["target_key", "target", "deadline", "note"]),
-            pd.DataFrame(initiatives), pd.DataFrame(phases, columns=["initiative_key", "phase", "started"]))
+            pd.DataFrame(initiatives, columns=list(TABLE_TYPES["initiatives"])),
+            pd.DataFrame(phases, columns=["initiative_key", "phase", "started"]))
 
 
 def _read_csv(path: Path, required: list[str]) -> pd.DataFrame:
+    """The CSV as text cells (a missing cell is empty), with ``__row``: the row number a spreadsheet shows
+    (header = row 1). Blank lines are dropped but keep their number. UTF-8, with or without a BOM."""
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig",
+                         skip_blank_lines=False)
+    except pd.errors.EmptyDataError:
+        raise ProgrammeInputError(f"{path.name}: the file is empty (it needs a header row)") from None
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise ProgrammeInputError(f"{path.name}: cannot be read as UTF-8 CSV ({exc})") from None
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ProgrammeInputError(f"{path.name}: cannot be read as UTF-8 CSV ({detail})") from None
+    if not isinstance(df.index, pd.RangeIndex):  # a first row longer than the header shifts every column
+        raise ProgrammeInputError(f"{path.name}: cannot be read as UTF-8 CSV (row 2 has more fields than the "
+                                  f"header)")
+    df.columns = [str(c).strip() for c in df.columns]
+    twice = sorted({c for c in df.columns if list(df.columns).count(c) > 1} & set(required))
+    if twice:
+        raise ProgrammeInputError(f"{path.name}: column(s) {', '.join(twice)} appear more than once")
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise ProgrammeInputError(f"{path.name}: missing column(s) {', '.join(missing)}")
-    return df
+    df["__row"] = range(2, len(df) + 2)
+    return df[(df[required].apply(lambda c: c.str.strip()) != "").any(axis=1)]
 
 
 def read_tenders(path: Path, anchor_codes: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     df = _read_csv(path, ["anchor_code", "tender_id", "title", "expected_publication", "estimated_value_eur",
                           "cpv_code", "lots"])
     rows, lots, seen = [], [], set()
-    for i, r in enumerate(df.to_dict("records"), 2):   # row 1 is the header
-        where = f"{path.name}: row {i}"
+    for r in df.to_dict("records"):
+        where = f"{path.name}: row {r['__row']}"
         if r["anchor_code"] not in anchor_codes:
             raise ProgrammeInputError(f"{where}, field anchor_code: {r['anchor_code']!r} is not a configured anchor")
         tid = r["tender_id"].strip()
@@ -195,8 +246,8 @@ def read_tenders(path: Path, anchor_codes: set[str]) -> tuple[pd.DataFrame, pd.D
 def read_fund(path: Path, initiative_keys: set[str]) -> pd.DataFrame:
     df = _read_csv(path, ["date", "party", "kind", "initiative", "amount_eur"])
     rows = []
-    for i, r in enumerate(df.to_dict("records"), 2):
-        where = f"{path.name}: row {i}"
+    for r in df.to_dict("records"):
+        where = f"{path.name}: row {r['__row']}"
         if r["kind"] not in ("commitment", "investment"):
             raise ProgrammeInputError(f"{where}, field kind: {r['kind']!r} is not commitment or investment")
         initiative = r["initiative"].strip() or None

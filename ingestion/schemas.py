@@ -12,10 +12,10 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-KVK_RE = r"^\d{8}$"
-VESTIGING_RE = r"^\d{12}$"
-NL_POSTCODE_RE = r"^[1-9]\d{3}[A-Z]{2}$"
-PC4_RE = r"^[1-9]\d{3}$"
+KVK_RE = r"^[0-9]{8}$"
+VESTIGING_RE = r"^[0-9]{12}$"
+NL_POSTCODE_RE = r"^[1-9][0-9]{3}[A-Z]{2}$"
+PC4_RE = r"^[1-9][0-9]{3}$"
 
 
 def _nl_postcodes_valid(df: pd.DataFrame) -> pd.Series:
@@ -80,7 +80,7 @@ def kvk_establishments_schema() -> pa.DataFrameSchema:
             "postcode": pa.Column(str, pa.Check.str_matches(NL_POSTCODE_RE), nullable=True),
             "plaats": pa.Column(str, nullable=True),
             "ind_afgeschermd": pa.Column(str, yes_no, nullable=True),
-            "sbi_hoofdactiviteit": pa.Column(str, pa.Check.str_matches(r"^\d{2,5}$"), nullable=True),
+            "sbi_hoofdactiviteit": pa.Column(str, pa.Check.str_matches(r"^[0-9]{2,5}$"), nullable=True),
         },
         checks=[
             pa.Check(
@@ -98,7 +98,7 @@ def nl_pc4_gemeente_schema() -> pa.DataFrameSchema:
         name="reference.nl_pc4_gemeente",
         columns={
             "pc4": pa.Column(str, pa.Check.str_matches(PC4_RE)),
-            "gemeente_code": pa.Column(str, pa.Check.str_matches(r"^GM\d{4}$")),
+            "gemeente_code": pa.Column(str, pa.Check.str_matches(r"^GM[0-9]{4}$")),
             "gemeente_naam": pa.Column(str),
             "n_adressen": pa.Column(int, pa.Check.ge(0)),
             "aandeel": pa.Column(float, pa.Check.in_range(0, 1)),
@@ -130,7 +130,7 @@ def sbi_schema(version: str) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         name=f"reference.sbi{version}",
         columns={
-            "code": pa.Column(str, pa.Check.str_matches(r"^([A-Z]|\d{2,5})$"), unique=True),
+            "code": pa.Column(str, pa.Check.str_matches(r"^([A-Z]|[0-9]{2,5})$"), unique=True),
             "niveau": pa.Column(int, pa.Check.isin([1, 2, 3, 4, 5])),
             "sectie": pa.Column(str, pa.Check.str_matches(r"^[A-Z]$")),
         },
@@ -183,7 +183,7 @@ def programme_schemas() -> dict[str, pa.DataFrameSchema]:
         }),
         "tenders": pa.DataFrameSchema(name="programme.tenders", columns={
             "tender_id": pa.Column(str, unique=True),
-            "cpv_code": pa.Column(str, pa.Check.str_matches(r"^\d{8}-\d$")),
+            "cpv_code": pa.Column(str, pa.Check.str_matches(r"^[0-9]{8}-[0-9]$")),
             "estimated_value_eur": pa.Column(float, pa.Check.ge(0)),
         }),
         "tender_lots": pa.DataFrameSchema(name="programme.tender_lots", unique=["tender_id", "lot_number"]),

@@ -846,7 +846,7 @@ def _export_name(rng: np.random.Generator, code: str, stat: str, trade: str) -> 
 
 
 def build_creditors(spec: AnchorSpec, rng: np.random.Generator, sites: pd.DataFrame,
-                    scale: float) -> pd.DataFrame:
+                    scale: float, years: tuple[int, ...] = YEARS) -> pd.DataFrame:
     """The anchor's creditor master: one row per creditor, each tied to one delivering site."""
     n_total = max(30, int(round(spec.n_creditors * scale)))
     n_foreign = max(2, int(round(n_total * spec.foreign_frac)))
@@ -878,10 +878,11 @@ def build_creditors(spec: AnchorSpec, rng: np.random.Generator, sites: pd.DataFr
 
     cred = sites.iloc[chosen][list(SITE_COLUMNS)].reset_index(drop=True)
     cred["_site"] = chosen
-    return _finish_creditors(spec, rng, cred)
+    return _finish_creditors(spec, rng, cred, years)
 
 
-def _finish_creditors(spec: AnchorSpec, rng: np.random.Generator, cred: pd.DataFrame) -> pd.DataFrame:
+def _finish_creditors(spec: AnchorSpec, rng: np.random.Generator, cred: pd.DataFrame,
+                      years: tuple[int, ...] = YEARS) -> pd.DataFrame:
     """Creditor numbers, export spellings and behaviour of the chosen sites (one row per creditor)."""
     n = len(cred)
     cred["supplier_ref"] = _supplier_refs(spec.code, rng, n)
@@ -896,8 +897,8 @@ def _finish_creditors(spec: AnchorSpec, rng: np.random.Generator, cred: pd.DataF
     cred["_vat"] = cred["_category"].map({c[0]: c[4] for c in CATEGORIES}).fillna(0).to_numpy(dtype=np.int64)
     cred.loc[t == "abroad", "_vat"] = 0
     # active years: most creditors all four years, some start or stop
-    first = np.where(rng.random(n) < 0.75, YEARS[0], rng.integers(YEARS[0], YEARS[-1] + 1, n))
-    last = np.where(rng.random(n) < 0.8, YEARS[-1], rng.integers(first, YEARS[-1] + 1))
+    first = np.where(rng.random(n) < 0.75, years[0], rng.integers(years[0], years[-1] + 1, n))
+    last = np.where(rng.random(n) < 0.8, years[-1], rng.integers(first, years[-1] + 1))
     cred["_first"] = first
     cred["_last"] = np.maximum(first, last)
     dutch = t != "abroad"
@@ -933,8 +934,9 @@ def _invoice_sizes(rng: np.random.Generator, n_lines: int, p: float) -> np.ndarr
 MONTH_W = np.array([0.85, 0.95, 1.0, 1.0, 1.0, 1.0, 0.7, 0.6, 1.0, 1.05, 1.1, 1.45])
 
 
-def build_lines(spec: AnchorSpec, rng: np.random.Generator, cred: pd.DataFrame, scale: float) -> pd.DataFrame:
-    """All invoice lines of one anchor, 2022-2025, with amounts in integer cents."""
+def build_lines(spec: AnchorSpec, rng: np.random.Generator, cred: pd.DataFrame, scale: float,
+                years: tuple[int, ...] = YEARS) -> pd.DataFrame:
+    """All invoice lines of one anchor over ``years`` (2022-2025 for the sample), amounts in integer cents."""
     groups = cred["_group"].to_numpy()
     weight = cred["_weight"].to_numpy()
     base = cred["_base"].to_numpy()
@@ -943,9 +945,9 @@ def build_lines(spec: AnchorSpec, rng: np.random.Generator, cred: pd.DataFrame, 
     frames = []
     # Yearly targets: a steady Nieuw-West growth with a little noise (less than half a year's growth,
     # so the share still rises every year) and a foreign share that wobbles around its level.
-    nw_noise = rng.uniform(-0.3, 0.3, len(YEARS)) * spec.nw_growth
-    ab_noise = rng.uniform(0.85, 1.15, len(YEARS))
-    for yi, year in enumerate(YEARS):
+    nw_noise = rng.uniform(-0.3, 0.3, len(years)) * spec.nw_growth
+    ab_noise = rng.uniform(0.85, 1.15, len(years))
+    for yi, year in enumerate(years):
         n_year = max(50, int(round(spec.lines_per_year * scale * (1 + 0.03 * yi))))
         p_nw = spec.nw_share_2022 + spec.nw_growth * yi + nw_noise[yi]
         p_ab = spec.abroad_share * ab_noise[yi]
@@ -1233,7 +1235,8 @@ def build_public_payees(rng: np.random.Generator) -> pd.DataFrame:
 
 
 def build_excluded(spec: AnchorSpec, rng: np.random.Generator, cred: pd.DataFrame, lines: pd.DataFrame,
-                   sites: pd.DataFrame, public: pd.DataFrame, scale: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   sites: pd.DataFrame, public: pd.DataFrame, scale: float,
+                   years: tuple[int, ...] = YEARS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The anchor's creditors and lines it cannot redirect, appended to its regular ones.
 
     Returns (creditors, lines) with `_exclusion_class` on every creditor ("" for the regular ones)."""
@@ -1253,9 +1256,9 @@ def build_excluded(spec: AnchorSpec, rng: np.random.Generator, cred: pd.DataFram
         plan += [("subsidies_grants", SUBSIDIES[spec.code] * wi / sub_w.sum(), 0, "class") for wi in sub_w]
     extra = pd.concat(parts, ignore_index=True)
     extra["_site"] = -1
-    extra = _finish_creditors(spec, rng, extra)
+    extra = _finish_creditors(spec, rng, extra, years)
     extra["supplier_ref"] = _fresh_supplier_refs(spec, rng, cred, len(extra))
-    extra["_first"], extra["_last"] = YEARS[0], YEARS[-1]
+    extra["_first"], extra["_last"] = years[0], years[-1]
     extra["_exclusion_class"] = [cls for cls, *_ in plan]
     cred = cred.assign(_exclusion_class="")
     offset = len(cred)
@@ -1265,7 +1268,7 @@ def build_excluded(spec: AnchorSpec, rng: np.random.Generator, cred: pd.DataFram
     gl = EXCLUSION_GL.get(spec.code, EXCLUSION_GL_DEFAULT)
     cc_mode = lines["cc"].mode().iat[0]
     rows = []
-    for year in YEARS:
+    for year in years:
         regular = int(lines.loc[lines["year"] == year, "excl"].sum())
         seq = int(lines.loc[lines["year"] == year, "inv_seq"].max())
         for j, (cls, share, per_year, booked) in enumerate(plan):
@@ -1390,7 +1393,8 @@ def build_initiative_sites(rng: np.random.Generator) -> pd.DataFrame:
 
 
 def build_initiative_income(spec: AnchorSpec, rng: np.random.Generator, cred: pd.DataFrame, lines: pd.DataFrame,
-                            sites: pd.DataFrame, scale: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+                            sites: pd.DataFrame, scale: float,
+                            years: tuple[int, ...] = YEARS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The anchor's purchases from registered co-operative initiatives, appended to its creditors and lines
     (influenceable spend, booked on the category the initiative's sector buys under)."""
     plan = [(i, amount, first) for i in INITIATIVES for code, amount, first in i.buyers if code == spec.code]
@@ -1399,7 +1403,7 @@ def build_initiative_income(spec: AnchorSpec, rng: np.random.Generator, cred: pd
     by_key = sites.set_index(sites["_category"])
     extra = by_key.loc[[f"initiative:{i.key}" for i, *_ in plan], list(SITE_COLUMNS)].reset_index(drop=True)
     extra["_site"] = -1
-    extra = _finish_creditors(spec, rng, extra)
+    extra = _finish_creditors(spec, rng, extra, years)
     extra["supplier_ref"] = _fresh_supplier_refs(spec, rng, cred, len(extra))
     extra["_exclusion_class"] = ""
     extra["_vat"] = 21
@@ -1408,7 +1412,7 @@ def build_initiative_income(spec: AnchorSpec, rng: np.random.Generator, cred: pd
     english = spec.code == "hva"
     cc_mode = lines["cc"].mode().iat[0]
     rows = []
-    for year in YEARS:
+    for year in years:
         seq = int(lines.loc[lines["year"] == year, "inv_seq"].max())
         for j, (initiative, amount, first) in enumerate(plan):
             if year < first:
@@ -1592,9 +1596,17 @@ def _csv(df: pd.DataFrame, path: Path, sep: str, encoding: str, lineterminator: 
     df.to_csv(path, sep=sep, encoding=encoding, index=False, lineterminator=lineterminator)
 
 
+def _periods(lines: pd.DataFrame):
+    """(year, file period, lines) per delivery file: a year, or "YYYY-MM" for a month delivered on its own
+    (see ``split_last_month``)."""
+    period = lines["period"] if "period" in lines.columns else lines["year"].astype(str)
+    for p, ln in lines.groupby(period, sort=True):
+        yield int(p[:4]), p, ln
+
+
 def write_gemeente(lines: pd.DataFrame, cred: pd.DataFrame, out: Path, submit=_run_now) -> list[str]:
     files = []
-    for year, ln in lines.groupby("year", sort=True):
+    for year, period, ln in _periods(lines):
         c = cred.iloc[ln["cred"].to_numpy()]
         dutch = (c["_country"] == "NL").to_numpy()
         booking = ln["date"] + pd.to_timedelta((ln["inv_seq"].to_numpy() * 7919) % 21, unit="D")
@@ -1620,7 +1632,7 @@ def write_gemeente(lines: pd.DataFrame, cred: pd.DataFrame, out: Path, submit=_r
             "Inkoopcategorie": ln["category"].to_numpy(),
             "Omschrijving": ln["desc"].to_numpy(),
         })
-        name = f"gemeente_amsterdam/crediteurenfacturen_{year}.csv"
+        name = f"gemeente_amsterdam/crediteurenfacturen_{period}.csv"
         _csv(df, out / name, ";", "cp1252", "\r\n")
         files.append(name)
     return files
@@ -1628,7 +1640,7 @@ def write_gemeente(lines: pd.DataFrame, cred: pd.DataFrame, out: Path, submit=_r
 
 def write_hva(lines: pd.DataFrame, cred: pd.DataFrame, out: Path, submit=_run_now) -> list[str]:
     files = []
-    for year, ln in lines.groupby("year", sort=True):
+    for year, period, ln in _periods(lines):
         c = cred.iloc[ln["cred"].to_numpy()]
         df = pd.DataFrame({
             "Invoice Number": [f"AP{year}-{s:06d}" for s in ln["inv_seq"].tolist()],
@@ -1648,7 +1660,7 @@ def write_hva(lines: pd.DataFrame, cred: pd.DataFrame, out: Path, submit=_run_no
             "Cost Center": ln["cc"].to_numpy(),
             "Description": ln["desc"].to_numpy(),
         })
-        name = f"hva/hva_ap_invoices_{year}.csv"
+        name = f"hva/hva_ap_invoices_{period}.csv"
         _csv(df, out / name, ",", "utf-8")
         files.append(name)
     return files
@@ -1656,7 +1668,7 @@ def write_hva(lines: pd.DataFrame, cred: pd.DataFrame, out: Path, submit=_run_no
 
 def write_olvg(lines: pd.DataFrame, cred: pd.DataFrame, out: Path, submit=_run_now) -> list[str]:
     files = []
-    for year, ln in lines.groupby("year", sort=True):
+    for year, period, ln in _periods(lines):
         c = cred.iloc[ln["cred"].to_numpy()]
         pc = np.where(c["_no_pc"].to_numpy(), "", c["pc_display"].to_numpy())
         land = np.where(c["_no_country"].to_numpy(), "", c["_country"].to_numpy())
@@ -1679,16 +1691,16 @@ def write_olvg(lines: pd.DataFrame, cred: pd.DataFrame, out: Path, submit=_run_n
             ("Omschrijving", "s", ln["desc"].tolist()),
         ]
         footer = ["Totaal"] + [None] * 8 + [int(incl.sum()) / 100, int(vat.sum()) / 100, None, None, None]
-        name = f"olvg/olvg_inkoopfacturen_{year}.xlsx"
+        name = f"olvg/olvg_inkoopfacturen_{period}.xlsx"
         submit(_write_xlsx, out / name, "Facturen", cols,
-               (f"OLVG - Inkoopfacturen {year} (export AFAS Profit)", ""), footer)
+               (f"OLVG - Inkoopfacturen {period} (export AFAS Profit)", ""), footer)
         files.append(name)
     return files
 
 
 def write_de_alliantie(lines: pd.DataFrame, cred: pd.DataFrame, out: Path, submit=_run_now) -> list[str]:
     files = []
-    for year, ln in lines.groupby("year", sort=True):
+    for year, period, ln in _periods(lines):
         c = cred.iloc[ln["cred"].to_numpy()]
         credit = ln["credit"].to_numpy()
         df = pd.DataFrame({
@@ -1710,7 +1722,7 @@ def write_de_alliantie(lines: pd.DataFrame, cred: pd.DataFrame, out: Path, submi
             "Kostensoort": ln["category"].to_numpy(),
             "Omschrijving": ln["desc"].to_numpy(),
         })
-        name = f"de_alliantie/exact_crediteurenfacturen_{year}.csv"
+        name = f"de_alliantie/exact_crediteurenfacturen_{period}.csv"
         _csv(df, out / name, ";", "utf-8-sig")
         files.append(name)
     return files
@@ -1718,7 +1730,7 @@ def write_de_alliantie(lines: pd.DataFrame, cred: pd.DataFrame, out: Path, submi
 
 def write_stwt(lines: pd.DataFrame, cred: pd.DataFrame, out: Path, submit=_run_now) -> list[str]:
     files = []
-    for year, ln in lines.groupby("year", sort=True):
+    for year, period, ln in _periods(lines):
         c = cred.iloc[ln["cred"].to_numpy()]
         land = np.where(c["_country"].to_numpy() == "NL", "", c["_country"].to_numpy())
         cols = [
@@ -1736,7 +1748,7 @@ def write_stwt(lines: pd.DataFrame, cred: pd.DataFrame, out: Path, submit=_run_n
             ("Categorie", "s", ln["category"].tolist()),
             ("Omschrijving", "s", ln["desc"].tolist()),
         ]
-        name = f"stwt/stwt_facturen_{year}.xlsx"
+        name = f"stwt/stwt_facturen_{period}.xlsx"
         submit(_write_xlsx, out / name, "Blad1", cols)
         files.append(name)
     return files
@@ -1744,7 +1756,7 @@ def write_stwt(lines: pd.DataFrame, cred: pd.DataFrame, out: Path, submit=_run_n
 
 def write_pantar(lines: pd.DataFrame, cred: pd.DataFrame, out: Path, submit=_run_now) -> list[str]:
     files = []
-    for year, ln in lines.groupby("year", sort=True):
+    for year, period, ln in _periods(lines):
         c = cred.iloc[ln["cred"].to_numpy()]
         d = ln["date"]
         land = np.where(c["_country"].to_numpy() == "NL", "", c["_country"].to_numpy())
@@ -1764,7 +1776,7 @@ def write_pantar(lines: pd.DataFrame, cred: pd.DataFrame, out: Path, submit=_run
             "Kostenplaats": ln["cc"].to_numpy(),
             "Omschrijving": ln["desc"].to_numpy(),
         })
-        name = f"pantar/pantar_facturen_{year}.csv"
+        name = f"pantar/pantar_facturen_{period}.csv"
         _csv(df, out / name, "|", "utf-8")
         files.append(name)
     return files
@@ -1836,13 +1848,20 @@ truth lets you measure.
 
 
 def generate(out: Path, scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED,
-             reference_dir: Path | None = None, workers: int | None = None) -> dict:
+             reference_dir: Path | None = None, workers: int | None = None,
+             years: tuple[int, ...] = YEARS, split_last_month: bool = False) -> dict:
     """Generate the whole data set into `out`; returns the manifest.
 
     XLSX workbooks (the slow part) are written by `workers` background processes while the main process
     goes on generating; None picks min(2, cpu count) for big runs and 0 (inline) for small ones. Every
     file is written from fully generated data, so the output does not depend on the number of workers.
+
+    ``years`` are the years with invoices (consecutive). With ``split_last_month`` the last year's December
+    is delivered as a file of its own (``..._2025-12.csv``): the benchmarks' monthly refresh adds it.
     """
+    years = tuple(years)
+    if list(years) != list(range(years[0], years[0] + len(years))):
+        raise ValueError(f"years must be consecutive: {years}")
     if scale <= 0:
         raise ValueError("scale must be positive")
     if workers is None:
@@ -1853,14 +1872,15 @@ def generate(out: Path, scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED,
             def submit(fn, *args):
                 jobs.append(pool.submit(fn, *args))
 
-            manifest = _generate(out, scale, seed, reference_dir, submit)
+            manifest = _generate(out, scale, seed, reference_dir, submit, years, split_last_month)
             for j in jobs:
                 j.result()
         return manifest
-    return _generate(out, scale, seed, reference_dir, _run_now)
+    return _generate(out, scale, seed, reference_dir, _run_now, years, split_last_month)
 
 
-def _generate(out: Path, scale: float, seed: int, reference_dir: Path | None, submit) -> dict:
+def _generate(out: Path, scale: float, seed: int, reference_dir: Path | None, submit,
+              years: tuple[int, ...] = YEARS, split_last_month: bool = False) -> dict:
     out = Path(out)
     ref = load_reference(Path(reference_dir) if reference_dir else DEFAULT_REFERENCE_DIR)
     ss = np.random.SeedSequence(seed)
@@ -1887,7 +1907,7 @@ def _generate(out: Path, scale: float, seed: int, reference_dir: Path | None, su
         "generator_version": GENERATOR_VERSION,
         "seed": seed,
         "scale": scale,
-        "years": list(YEARS),
+        "years": list(years),
         "kvk": {
             "file": "landing/kvk/vestigingen.csv",
             "peildatum": PEILDATUM,
@@ -1907,11 +1927,15 @@ def _generate(out: Path, scale: float, seed: int, reference_dir: Path | None, su
     for spec in sorted(ANCHORS, key=lambda a: a.code not in XLSX_ANCHORS):
         rng = rng_by_code[spec.code]
         (out / "landing" / spec.code).mkdir(parents=True, exist_ok=True)
-        cred = build_creditors(spec, rng, sites, scale)
-        lines = build_lines(spec, rng, cred, scale)
-        cred, lines = build_excluded(spec, rng_excluded_by_code[spec.code], cred, lines, sites, public, scale)
+        cred = build_creditors(spec, rng, sites, scale, years)
+        lines = build_lines(spec, rng, cred, scale, years)
+        cred, lines = build_excluded(spec, rng_excluded_by_code[spec.code], cred, lines, sites, public, scale,
+                                     years)
         cred, lines = build_initiative_income(spec, rng_initiative_by_code[spec.code], cred, lines,
-                                              initiative_sites, scale)
+                                              initiative_sites, scale, years)
+        if split_last_month:
+            december = (lines["year"] == years[-1]) & (lines["date"].dt.month == 12)
+            lines = lines.assign(period=np.where(december, f"{years[-1]}-12", lines["year"].astype(str)))
         files = WRITERS[spec.code](lines, cred, out / "landing", submit)
 
         tier = cred["_tier"].to_numpy()[lines["cred"].to_numpy()]
@@ -1930,10 +1954,10 @@ def _generate(out: Path, scale: float, seed: int, reference_dir: Path | None, su
                     .reset_index())
         gt_by_month[spec.code] = [(spec.code, r.year, r.month, r.supplier_ref, _euro(r.sum), r.size)
                                   for r in by_month.itertuples(index=False)]
-        years = {}
+        per_year = {}
         for year, ln in lines.groupby("year", sort=True):
             inv = ln["inv_seq"].nunique()
-            years[str(year)] = {
+            per_year[str(year)] = {
                 "n_lines": len(ln),
                 "n_invoices": int(inv),
                 "n_credit_note_lines": int(ln["credit"].sum()),
@@ -1946,7 +1970,7 @@ def _generate(out: Path, scale: float, seed: int, reference_dir: Path | None, su
             "files": files,
             "n_creditors": len(cred),
             "n_lines": len(lines),
-            "years": years,
+            "years": per_year,
         }
         gc = pd.DataFrame({
             "anchor_code": spec.code,
@@ -1990,9 +2014,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--reference", type=Path, default=None,
                         help=f"reference CSV directory (default {DEFAULT_REFERENCE_DIR})")
+    parser.add_argument("--years", default=None,
+                        help=f"first-last year with invoices, e.g. 2016-2025 (default {YEARS[0]}-{YEARS[-1]})")
+    parser.add_argument("--split-last-month", action="store_true",
+                        help="deliver the last year's December as a file of its own (for refresh benchmarks)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    manifest = generate(args.out, scale=args.scale, seed=args.seed, reference_dir=args.reference)
+    years = YEARS
+    if args.years:
+        first, _, last = args.years.partition("-")
+        years = tuple(range(int(first), int(last or first) + 1))
+    manifest = generate(args.out, scale=args.scale, seed=args.seed, reference_dir=args.reference, years=years,
+                        split_last_month=args.split_last_month)
     n = sum(a["n_lines"] for a in manifest["anchors"].values())
     print(f"wrote {n:,} invoice lines for {len(manifest['anchors'])} anchors and "
           f"{manifest['kvk']['n_establishments']:,} KvK establishments to {args.out} "

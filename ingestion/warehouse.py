@@ -6,12 +6,16 @@ so no float ever touches a euro.
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import time
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from ingestion.config import invoice_table
 from ingestion.deliveries import DELIVERY_COLUMNS
 from ingestion.exports import AnchorLoad
 
@@ -42,19 +46,56 @@ create table if not exists raw.deliveries (
     declared_period varchar, status varchar, duplicate_of varchar, superseded_by varchar, reason varchar,
     rows_read bigint, rows_loaded bigint, rows_rejected bigint, rows_superseded bigint,
     euros_read decimal(18,2), euros_loaded decimal(18,2), euros_rejected decimal(18,2),
-    euros_superseded decimal(18,2), processed_at timestamp
+    euros_superseded decimal(18,2), processed_at timestamp, loader_fingerprint varchar
 )"""
 
 
-def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+# DuckDB would take up to 80 % of the machine's memory; the pipeline stays within a fixed budget and
+# spills to disk beyond it (the same limit is set for dbt in dbt_project/profiles.yml).
+MEMORY_LIMIT_ENV = "CWB_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "2GB"
+
+
+# DuckDB lets one process open a database file for writing, and no other process open it at all meanwhile.
+# A second run that reaches the warehouse while another writes it waits this long, then gives up with a
+# message naming the process that holds it (it never writes alongside).
+WAIT_ENV = "CWB_WRITER_WAIT_SECONDS"
+DEFAULT_WAIT_SECONDS = 900.0
+log = logging.getLogger("cwb.warehouse")
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse and did not let go in time."""
+
+
+def connect(path: str | Path, read_only: bool = False, wait_s: float | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; while another process holds it, wait (``wait_s``, default CWB_WRITER_WAIT_SECONDS
+    or 900 s), then raise WarehouseBusy naming the holder."""
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only)
-
-
-def invoice_table(anchor_code: str) -> str:
-    return f"raw.invoice_lines__{anchor_code}"
+    limit = os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+    if wait_s is None:
+        wait_s = float(os.environ.get(WAIT_ENV) or DEFAULT_WAIT_SECONDS)
+    deadline = time.monotonic() + wait_s
+    warned = False
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": limit})
+        except duckdb.IOException as exc:
+            text = str(exc)
+            if "lock" not in text.lower():
+                raise
+            holder = text.split("Conflicting lock is held in", 1)[-1].strip() if "Conflicting" in text else "?"
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"{path} is in use by another process ({holder}); waited {wait_s:.0f} s. Another pipeline "
+                    f"run is probably writing it: try again when it has finished (or set {WAIT_ENV})."
+                ) from exc
+            if not warned:
+                log.warning("%s is in use by another process (%s): waiting up to %.0f s", path, holder, wait_s)
+                warned = True
+            time.sleep(min(2.0, max(deadline - time.monotonic(), 0.05)))
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -75,20 +116,30 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(f"alter table raw.{table} add column {column_def}")
 
 
-def write_anchor(con: duckdb.DuckDBPyConnection, anchor_code: str, load: AnchorLoad) -> None:
-    """Replace one anchor's accepted lines, rejected rows, field issues and delivery log, in one
-    transaction."""
-    ensure_raw_tables(con)
-    result = load.result
-    accepted = result.accepted
-    rejected = result.rejected.astype({"amount_cents": "Int64"})
-    issues = result.field_issues
-    deliveries = pd.DataFrame([d.as_record() for d in load.deliveries], columns=DELIVERY_COLUMNS)
-    con.execute("begin transaction")
+_INVOICE_DDL = """
+create or replace table {table} (
+    anchor_code varchar, anchor_name varchar, source_file varchar, source_row integer, invoice_id varchar,
+    invoice_line integer, invoice_date date, booking_period varchar, supplier_ref varchar, supplier_name varchar,
+    kvk_number varchar, vestigingsnummer varchar, vat_number varchar, iban varchar, supplier_street varchar,
+    supplier_house_number varchar, supplier_postcode varchar, supplier_city varchar, supplier_country varchar,
+    amount_excl_vat decimal(18,2), vat_amount decimal(18,2), vat_basis varchar, currency varchar,
+    ledger_account varchar, cost_centre varchar, category varchar, cpv_code varchar, description varchar
+)"""
+
+
+def create_invoice_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """An anchor's accepted-lines table, empty (replacing what was there)."""
+    con.execute(_INVOICE_DDL.format(table=table))
+
+
+def insert_accepted(con: duckdb.DuckDBPyConnection, table: str, accepted: pd.DataFrame) -> None:
+    """Append canonical accepted lines (amounts in integer cents) to an anchor's table."""
+    if not len(accepted):
+        return
+    con.register("accepted_df", accepted)
     try:
-        con.register("accepted_df", accepted)
         con.execute(f"""
-            create or replace table {invoice_table(anchor_code)} as
+            insert into {table} by name
             select
                 anchor_code::varchar as anchor_code, anchor_name::varchar as anchor_name,
                 source_file::varchar as source_file, source_row::integer as source_row,
@@ -110,28 +161,46 @@ def write_anchor(con: duckdb.DuckDBPyConnection, anchor_code: str, load: AnchorL
                 description::varchar as description
             from accepted_df
         """)
+    finally:
         con.unregister("accepted_df")
-        for table in ("rejected_rows", "field_issues", "deliveries"):
-            con.execute(f"delete from raw.{table} where anchor_code = ?", [anchor_code])
-        if len(rejected):
-            con.register("rejected_df", rejected)
-            con.execute("""
-                insert into raw.rejected_rows by name
-                select anchor_code, source_file, source_row, field, "column", value::varchar as value, reason_code,
-                       reason, (amount_cents::decimal(18,0) * 0.01)::decimal(18,2) as amount_eur
-                from rejected_df
-            """)
-            con.unregister("rejected_df")
-        if len(issues):
-            con.register("issues_df", issues)
-            con.execute("""
-                insert into raw.field_issues by name
-                select anchor_code, source_file, source_row, field, "column", value::varchar as value, reason_code,
-                       reason
-                from issues_df
-            """)
-            con.unregister("issues_df")
-        con.register("deliveries_df", deliveries)
+
+
+def insert_rejected(con: duckdb.DuckDBPyConnection, rejected: pd.DataFrame) -> None:
+    if not len(rejected):
+        return
+    con.register("rejected_df", rejected.astype({"amount_cents": "Int64"}))
+    try:
+        con.execute("""
+            insert into raw.rejected_rows by name
+            select anchor_code, source_file, source_row, field, "column", value::varchar as value, reason_code,
+                   reason, (amount_cents::decimal(18,0) * 0.01)::decimal(18,2) as amount_eur
+            from rejected_df
+        """)
+    finally:
+        con.unregister("rejected_df")
+
+
+def insert_issues(con: duckdb.DuckDBPyConnection, issues: pd.DataFrame) -> None:
+    if not len(issues):
+        return
+    con.register("issues_df", issues)
+    try:
+        con.execute("""
+            insert into raw.field_issues by name
+            select anchor_code, source_file, source_row, field, "column", value::varchar as value, reason_code,
+                   reason
+            from issues_df
+        """)
+    finally:
+        con.unregister("issues_df")
+
+
+def insert_deliveries(con: duckdb.DuckDBPyConnection, records: list[dict], fingerprint: str | None = None) -> None:
+    """Append delivery-log records (``Delivery.as_record()``), stamped with the loader fingerprint."""
+    if not records:
+        return
+    con.register("deliveries_df", pd.DataFrame(records, columns=DELIVERY_COLUMNS))
+    try:
         con.execute("""
             insert into raw.deliveries by name
             select anchor_code, source_file, sha256, size_bytes::bigint as size_bytes,
@@ -142,10 +211,28 @@ def write_anchor(con: duckdb.DuckDBPyConnection, anchor_code: str, load: AnchorL
                    euros_read::decimal(18,2) as euros_read, euros_loaded::decimal(18,2) as euros_loaded,
                    euros_rejected::decimal(18,2) as euros_rejected,
                    euros_superseded::decimal(18,2) as euros_superseded,
-                   current_timestamp::timestamp as processed_at
+                   current_timestamp::timestamp as processed_at, $fingerprint::varchar as loader_fingerprint
             from deliveries_df
-        """)
+        """, {"fingerprint": fingerprint})
+    finally:
         con.unregister("deliveries_df")
+
+
+def write_anchor(con: duckdb.DuckDBPyConnection, anchor_code: str, load: AnchorLoad) -> None:
+    """Replace one anchor's accepted lines, rejected rows, field issues and delivery log with a load read
+    in memory (``read_anchor``), in one transaction. The pipeline uses ``ingestion.loader.ingest_anchor``,
+    which gives the same tables file by file."""
+    ensure_raw_tables(con)
+    result = load.result
+    con.execute("begin transaction")
+    try:
+        create_invoice_table(con, invoice_table(anchor_code))
+        insert_accepted(con, invoice_table(anchor_code), result.accepted)
+        for table in ("rejected_rows", "field_issues", "deliveries"):
+            con.execute(f"delete from raw.{table} where anchor_code = ?", [anchor_code])
+        insert_rejected(con, result.rejected)
+        insert_issues(con, result.field_issues)
+        insert_deliveries(con, [d.as_record() for d in load.deliveries])
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -166,9 +253,13 @@ def union_invoice_lines(con: duckdb.DuckDBPyConnection, anchor_codes: list[str])
     con.execute(f"create or replace view raw.invoice_lines as {union}")
 
 
-def read_back(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
-    """A stored table as pandas, amounts as float and dates as datetime64 (for pandera checks)."""
-    df = con.execute(f"select * from {table}").df()
+def read_back(con: duckdb.DuckDBPyConnection, table: str, source_file: str | None = None) -> pd.DataFrame:
+    """A stored table (or one source file's rows of it) as pandas, amounts as float and dates as
+    datetime64 (for pandera checks)."""
+    if source_file is None:
+        df = con.execute(f"select * from {table}").df()
+    else:
+        df = con.execute(f"select * from {table} where source_file = ?", [source_file]).df()
     for column in ("amount_excl_vat", "vat_amount"):
         if column in df.columns:
             df[column] = df[column].astype(float)

@@ -9,6 +9,7 @@ from orchestration.assets.directory import koop_lokaal_directory
 from orchestration.assets.exports import export_assets
 from orchestration.assets.kvk import kvk_establishments, kvk_landing_spec
 from orchestration.assets.programme import programme_inputs, programme_landing_spec
+from orchestration.assets.publish import marts_snapshot
 from orchestration.assets.reference import reference_assets
 from orchestration.assets.resolution import supplier_matches
 from orchestration.jobs import monthly_refresh_schedule, refresh_all_job
@@ -27,6 +28,7 @@ defs = Definitions(
         *reference_assets,
         supplier_matches,
         cwb_dbt_models,
+        marts_snapshot,
         spend_dashboard,
         koop_lokaal_directory,
         *export_assets,

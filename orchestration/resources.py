@@ -36,6 +36,10 @@ class CwbPaths(ConfigurableResource):
     def output_path(self) -> Path:
         return Path(self.output_dir or os.environ.get("CWB_OUTPUT_DIR") or PROJECT_ROOT / "data" / "output")
 
+    def published_path(self) -> Path:
+        """The read-only snapshot of the marts that readers use (CWB_PUBLISHED, else in the output folder)."""
+        return Path(os.environ.get("CWB_PUBLISHED") or self.output_path() / "cwb_marts.duckdb")
+
 
 def dbt_resource() -> DbtCliResource:
     # The dbt executable of the interpreter that runs Dagster, so no PATH set-up is needed.

@@ -32,7 +32,6 @@ from dagster import (
 )
 
 from ingestion.config import load_anchor_configs
-from ingestion.programme import FILES as PROGRAMME_FILES
 from orchestration.assets.anchors import raw_invoice_key
 from orchestration.assets.kvk import KVK_FILE_PATTERN, KVK_RAW_KEY
 from orchestration.assets.programme import DESCRIPTIONS as PROGRAMME_TABLES
@@ -65,6 +64,8 @@ def _kvk_files(landing: Path) -> list[Path]:
 
 
 def _programme_files(landing: Path) -> list[Path]:
+    from ingestion.programme import FILES as PROGRAMME_FILES
+
     return sorted(p for p in (landing / "programme").glob("*") if p.is_file() and p.name in PROGRAMME_FILES)
 
 

@@ -35,3 +35,16 @@ def pipeline(tmp_path_factory):
     return result, data, warehouse, out
 
 
+def pytest_terminal_summary(terminalreporter):
+    """How many generated cases each property-based test ran (tests/test_fuzz_inputs.py records them as
+    the user property ``fuzz_cases`` when its test is torn down)."""
+    counts = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "fuzz_cases" and getattr(report, "when", None) == "teardown":
+                    counts[report.nodeid] = value
+    if counts:
+        terminalreporter.write_sep("-", f"fuzz cases: {sum(counts.values()):,} in {len(counts)} properties")
+        for nodeid, n in sorted(counts.items()):
+            terminalreporter.write_line(f"{n:>8,}  {nodeid}")

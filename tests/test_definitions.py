@@ -42,6 +42,7 @@ EXPECTED_ASSETS = {
     "marts/fct_spend_by_tier",
     "marts/fct_invoice_lines",
     "marts/fct_delivery_reconciliation",
+    "published/marts_snapshot",
     "dashboards/spend_dashboard",
     "resolution/supplier_matches",
     "staging/stg_resolution__supplier_matches",
@@ -144,19 +145,25 @@ def test_lineage_runs_from_landing_files_to_dashboard():
             "marts/fct_spend_by_tier", "raw/kvk_establishments", "reference/amsterdam_pc4_stadsdeel"} <= above_dashboard
 
 
-def test_exports_are_built_after_every_publication_view():
+def test_snapshot_and_exports_are_built_after_every_mart_and_publication_view():
+    """The snapshot is published once every mart and publication view is built; the exports read its
+    publication views (so they follow both); what leaves the platform never depends on a mart but the
+    line-level one, read by the dashboard only for the date of the data."""
     graph = defs.resolve_asset_graph()
+    marts = {k for k in EXPECTED_ASSETS if k.startswith("marts/")}
     published = {k for k in EXPECTED_ASSETS if k.startswith("publication/")}
-    assert len(published) >= 21 and "publication/pub_fct_invoice_lines" not in published
+    assert len(marts) >= 21 and len(published) == len(marts) - 1
+    assert "publication/pub_fct_invoice_lines" not in published
+    parents_of = lambda key: {p.to_user_string() for p in graph.get(AssetKey.from_user_string(key)).parent_keys}  # noqa: E731
+    assert parents_of("published/marts_snapshot") == marts | published
     for export in ("exports/marts_parquet", "exports/marts_excel"):
-        parents = {p.to_user_string() for p in graph.get(AssetKey.from_user_string(export)).parent_keys}
-        assert parents == published, export
-    # what leaves the platform reads the publication views, not the marts (the dashboard reads only the
-    # date of the data from the line-level mart)
-    dashboard = {p.to_user_string() for p in graph.get(AssetKey(["dashboards", "spend_dashboard"])).parent_keys}
+        assert parents_of(export) == published | {"published/marts_snapshot"}, export
+    for reader in ("dashboards/spend_dashboard", "exports/koop_lokaal_directory"):
+        assert "published/marts_snapshot" in parents_of(reader), reader
+    dashboard = parents_of("dashboards/spend_dashboard")
     assert {p for p in dashboard if p.startswith("marts/")} == {"marts/fct_invoice_lines"}
-    directory = {p.to_user_string() for p in graph.get(AssetKey(["exports", "koop_lokaal_directory"])).parent_keys}
-    assert directory == {"publication/pub_fct_koop_lokaal_directory"}
+    directory = parents_of("exports/koop_lokaal_directory")
+    assert directory == {"publication/pub_fct_koop_lokaal_directory", "published/marts_snapshot"}
 
 
 def test_every_ingested_asset_is_gated_by_a_blocking_pandera_check():
@@ -198,8 +205,8 @@ def test_asset_keys_follow_dbt_folders():
     assert asset_key_for("model", ["publication"], "pub_fct_y", None) == AssetKey(["publication", "pub_fct_y"])
     assert asset_key_for("source", [], "invoice_lines", "raw") == AssetKey(["raw", "invoice_lines"])
     assert asset_key_for("seed", [], "mra_gemeenten", None) == AssetKey(["reference", "mra_gemeenten"])
-    assert dbt_build_args() == ["build"]
-    assert dbt_build_args(full_refresh=True) == ["build", "--full-refresh"]
+    assert dbt_build_args() == ["build", "--exclude", "resource_type:unit_test"]
+    assert dbt_build_args(full_refresh=True) == ["build", "--exclude", "resource_type:unit_test", "--full-refresh"]
 
 
 def test_dagster_definitions_validate_cli():

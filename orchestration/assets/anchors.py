@@ -6,9 +6,9 @@ check on the table as stored: a delivery that fails never reaches the marts.
 """
 
 
+import os
 from pathlib import Path
 
-import pandas as pd
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -22,23 +22,15 @@ from dagster import (
     multi_asset,
 )
 
-from ingestion.config import AnchorConfig, load_anchor_configs
-from ingestion.exports import read_anchor
-from ingestion.schemas import invoice_lines_schema, validate
-from ingestion.warehouse import (
-    connect,
-    ensure_raw_tables,
-    invoice_table,
-    read_back,
-    union_invoice_lines,
-    write_anchor,
-)
+from ingestion.config import AnchorConfig, invoice_table, load_anchor_configs
 from orchestration.project import DUCKDB_POOL, PROJECT_ROOT
 from orchestration.resources import CwbPaths
 
 # Above this share of a delivery's rows rejected, the delivery is held back as a whole: something is
 # wrong with the file or its configuration rather than with single rows.
 MAX_REJECTED_ROW_SHARE = 0.05
+# CWB_FULL_RELOAD=1 reads every delivery again instead of only the new ones (ingestion.loader).
+FULL_RELOAD = os.environ.get("CWB_FULL_RELOAD", "") not in ("", "0")
 
 
 def landing_key(code: str) -> AssetKey:
@@ -89,68 +81,88 @@ def build_anchor_asset(cfg: AnchorConfig):
         metadata={"anchor_code": cfg.code, "config_file": str(config_file)},
     )
     def _anchor_asset(context: AssetExecutionContext, paths: CwbPaths):
-        load = read_anchor(cfg, paths.landing_path())
-        result = load.result
-        for d in load.deliveries:
-            log = context.log.error if d.status == "rejected" else context.log.info
-            log("%s: %s%s", d.source_file, d.status, f" ({d.reason})" if d.reason else "")
-        context.log.info(
-            "%s: %d rows read from %d active file(s), %d accepted, %d rejected, %d field issues",
-            cfg.code, result.rows_read, sum(d.status == "loaded" for d in load.deliveries), result.rows_accepted,
-            result.rows_rejected, len(result.field_issues),
-        )
+        import pandas as pd
+
+        from ingestion.loader import ingest_anchor
+        from ingestion.schemas import invoice_lines_schema, validate
+        from ingestion.warehouse import connect, read_back
+
         table = invoice_table(cfg.code)
         with connect(paths.warehouse_path()) as con:
-            write_anchor(con, cfg.code, load)
-            stored = read_back(con, table)
-            # Exact cents from DECIMAL sums, never from floats.
-            stored_cents = con.execute(
-                f"select coalesce((sum(amount_excl_vat) * 100)::bigint, 0) from {table}").fetchone()[0]
-            stored_rejected = con.execute(
+            load = ingest_anchor(con, cfg, paths.landing_path(), full=FULL_RELOAD)
+            for d in load.deliveries:
+                if d.source_file in load.files_read or d.status == "rejected":
+                    log = context.log.error if d.status == "rejected" else context.log.info
+                    log("%s: %s%s", d.source_file, d.status, f" ({d.reason})" if d.reason else "")
+            # The pandera schema on what this load stored, one file at a time (earlier files passed it
+            # when they were loaded); uniqueness of the line identity over the whole table in SQL.
+            failures = []
+            for name in load.files_read:
+                stored = read_back(con, table, source_file=name)
+                if len(stored):
+                    failures += validate(stored, invoice_lines_schema(cfg.line_identity))[1]
+            identity = ", ".join(cfg.line_identity)
+            duplicated = con.execute(
+                f"select count(*) from (select {identity} from {table} group by all having count(*) > 1)"
+            ).fetchone()[0]
+            n_rows, stored_cents = con.execute(
+                f"select count(*), coalesce((sum(amount_excl_vat) * 100)::bigint, 0) from {table}").fetchone()
+            n_rejected, rejected_cents = con.execute(
                 "select count(*), coalesce((sum(amount_eur) * 100)::bigint, 0) from raw.rejected_rows "
-                "where anchor_code = ?",
-                [cfg.code],
-            ).fetchone()
+                "where anchor_code = ?", [cfg.code]).fetchone()
+            n_issues = con.execute("select count(*) from raw.field_issues where anchor_code = ?",
+                                   [cfg.code]).fetchone()[0]
+            sample_rejects = con.execute(
+                "select source_file, source_row, \"column\", reason from raw.rejected_rows where anchor_code = ? "
+                "order by source_file, source_row limit 5", [cfg.code]).df()
+        context.log.info(
+            "%s: %s load (%s): %d file(s) read; %d lines stored, %d rows rejected, %d field issues",
+            cfg.code, load.mode, load.reason, len(load.files_read), n_rows, n_rejected, n_issues)
 
-        passed, failures = validate(stored, invoice_lines_schema(cfg.line_identity))
-        rejected_cents = int(stored_rejected[1])
-        rows_reconcile = result.rows_read == len(stored) + stored_rejected[0] and all(
-            d.reconciles() for d in load.deliveries)
-        euros_reconcile = result.cents_read == stored_cents + rejected_cents
-        reject_share = result.rows_rejected / result.rows_read if result.rows_read else 0.0
+        active = [d for d in load.deliveries if d.status == "loaded"]
+        rows_read = sum(d.rows_read or 0 for d in active)
+        cents_read = sum(d.cents_read or 0 for d in active)
+        rows_reconcile = rows_read == n_rows + n_rejected and all(d.reconciles() for d in load.deliveries)
+        euros_reconcile = cents_read == stored_cents + rejected_cents
+        reject_share = n_rejected / rows_read if rows_read else 0.0
         problems = list(failures)
+        if duplicated:
+            problems.append({"check": f"no two lines share ({identity})",
+                             "failure_case": f"{duplicated} identities occur more than once in {table}"})
         for d in load.rejected_files:
             problems.append({"check": "every delivered file can be read", "failure_case": d.reason})
         if not rows_reconcile:
             problems.append({"check": "rows read = rows loaded + rows rejected (+ superseded)",
-                             "failure_case": f"{result.rows_read} != {len(stored)} + {stored_rejected[0]}"})
+                             "failure_case": f"{rows_read} != {n_rows} + {n_rejected}"})
         if not euros_reconcile:
             problems.append({"check": "euros read = euros loaded + euros rejected",
-                             "failure_case": f"{result.cents_read} != {stored_cents} + {rejected_cents} cents"})
+                             "failure_case": f"{cents_read} != {stored_cents} + {rejected_cents} cents"})
         if reject_share > MAX_REJECTED_ROW_SHARE:
             problems.append({"check": f"at most {MAX_REJECTED_ROW_SHARE:.0%} of rows rejected",
                              "failure_case": f"{reject_share:.1%} rejected; see raw.rejected_rows"})
         for problem in problems[:10]:
             context.log.error("%s failed the gate: %s", table, problem)
 
-        sample_rejects = result.rejected.head(5)[["source_file", "source_row", "column", "reason"]]
         status_counts = {s: sum(d.status == s for d in load.deliveries)
                          for s in ("loaded", "duplicate", "superseded", "rejected")}
         metadata = {
+            "load_mode": load.mode,
+            "load_reason": load.reason,
+            "files_read": len(load.files_read),
             "deliveries": MetadataValue.md(markdown_table(pd.DataFrame(
                 [{k: v for k, v in d.as_record().items()
                   if k in ("source_file", "status", "declared_period", "rows_read", "rows_loaded", "rows_rejected",
                            "rows_superseded", "euros_read", "euros_loaded", "euros_rejected", "euros_superseded")}
                  for d in load.deliveries]))),
             **{f"files_{k}": v for k, v in status_counts.items()},
-            "rows_read": result.rows_read,
-            "rows_loaded": len(stored),
-            "rows_rejected": int(stored_rejected[0]),
-            "field_issues": len(result.field_issues),
-            "euros_read": _euro(result.cents_read),
+            "rows_read": rows_read,
+            "rows_loaded": n_rows,
+            "rows_rejected": n_rejected,
+            "field_issues": n_issues,
+            "euros_read": _euro(cents_read),
             "euros_loaded": _euro(stored_cents),
             "euros_rejected": _euro(rejected_cents),
-            "dagster/row_count": len(stored),
+            "dagster/row_count": n_rows,
             "first_rejected_rows": MetadataValue.md(markdown_table(sample_rejects)),
         }
         return MaterializeResult(
@@ -200,6 +212,8 @@ def build_union_asset(configs: list[AnchorConfig]):
         name="raw_all_anchors",
     )
     def raw_all_anchors(context: AssetExecutionContext, paths: CwbPaths):
+        from ingestion.warehouse import connect, ensure_raw_tables, union_invoice_lines
+
         with connect(paths.warehouse_path()) as con:
             ensure_raw_tables(con)
             union_invoice_lines(con, codes)

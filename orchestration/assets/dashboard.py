@@ -3,17 +3,16 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from dashboards.data import MARTS
-from dashboards.programme import PROGRAMME_MARTS
-from dashboards.spend_dashboard import load_dashboard_data, render_dashboard
+from dashboards.data import MARTS, PROGRAMME_MARTS
+from orchestration.assets.publish import PUBLISHED_KEY
 from orchestration.resources import CwbPaths
 
 
 @asset(
     key=AssetKey(["dashboards", "spend_dashboard"]),
-    # The published marts (schema publication: suppressed figures NULL); fct_invoice_lines is read only for
-    # the date of the data (max(invoice_date)), from the mart itself.
-    deps=[AssetKey(["marts", "fct_invoice_lines"])]
+    # The publication views (suppressed figures NULL) in the published snapshot; fct_invoice_lines is read
+    # only for the date of the data (max(invoice_date)), from the snapshot's marts.
+    deps=[AssetKey(["marts", "fct_invoice_lines"]), PUBLISHED_KEY]
     + [AssetKey(["publication", f"pub_{mart}"]) for mart in (*MARTS, *PROGRAMME_MARTS) if mart != "fct_invoice_lines"],
     group_name="dashboards",
     kinds={"plotly", "html"},
@@ -24,7 +23,10 @@ from orchestration.resources import CwbPaths
                 "inlined: it opens with no network.",
 )
 def spend_dashboard(context: AssetExecutionContext, paths: CwbPaths) -> MaterializeResult:
-    data = load_dashboard_data(paths.warehouse_path())
+    # The published snapshot: the dashboard never waits for, nor blocks, a run writing the warehouse.
+    from dashboards.spend_dashboard import load_dashboard_data, render_dashboard
+
+    data = load_dashboard_data(paths.published_path())
     synthetic = (paths.data_path() / "ground_truth").is_dir()
     out = render_dashboard(data, paths.output_path() / "dashboard.html", synthetic=synthetic)
     context.log.info("dashboard written to %s (%.1f MB)", out, out.stat().st_size / 1e6)

@@ -8,10 +8,12 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.project import DUCKDB_POOL, dbt_project
+from orchestration.project import DBT_PROJECT_DIR, DUCKDB_POOL, dbt_project
 from orchestration.resources import CwbPaths
 
 LAYERS = ("staging", "intermediate", "marts", "publication")
+DBT_TARGET_DIR = DBT_PROJECT_DIR / "target"
+KEEP_DBT_RUN_FOLDERS = 3
 
 
 def asset_key_for(resource_type: str, path_parts: list[str], name: str, source_name: str | None) -> AssetKey:
@@ -42,8 +44,12 @@ class CwbDbtTranslator(DagsterDbtTranslator):
 
 
 def dbt_build_args(full_refresh: bool = False) -> list[str]:
-    """dbt command-line arguments for a build. Pure function, unit-tested on its own."""
-    args = ["build"]
+    """dbt command-line arguments for a build. Pure function, unit-tested on its own.
+
+    dbt's unit tests check the models' logic on fixed inputs, not the data: they run in CI
+    (tests/test_dbt_project.py) and are left out of the pipeline's builds, where they would cost about as
+    much as building the marts of the sample."""
+    args = ["build", "--exclude", "resource_type:unit_test"]
     if full_refresh:
         args.append("--full-refresh")
     return args
@@ -59,3 +65,10 @@ def cwb_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, paths: C
     # dbt reads the warehouse path from CWB_WAREHOUSE (profiles.yml): make it the one this run uses.
     os.environ["CWB_WAREHOUSE"] = str(paths.warehouse_path())
     yield from dbt.cli(dbt_build_args(), context=context).stream()
+    # dagster-dbt gives every invocation a target folder of its own (manifest, run results, compiled SQL):
+    # keep the last few for debugging, so disk use does not grow with every monthly run.
+    from ingestion.publish import prune_run_folders
+
+    gone = prune_run_folders(DBT_TARGET_DIR, f"{context.op_def.name}-*", keep=KEEP_DBT_RUN_FOLDERS)
+    if gone:
+        context.log.info("removed %d old dbt run folder(s) from %s", len(gone), DBT_TARGET_DIR)

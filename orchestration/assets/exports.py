@@ -1,27 +1,23 @@
 """Exports for analysts, built after the publication views: every published mart as Parquet, and an Excel
 workbook with Dutch headers and a definitions sheet (the logic is plain Python in ``dashboards/exports.py``).
-They read schema ``publication`` (figures that would reveal a sole trader's income are NULL there), never
-the marts; the line-level fct_invoice_lines is not published.
-
-They only read the warehouse (read-only connections), but DuckDB lets no other process open the file
-while one writes it, so they queue in the ``duckdb`` pool like the writers."""
+They read schema ``publication`` (figures that would reveal a sole trader's income are NULL there) of the
+published snapshot (orchestration/assets/publish.py), never the marts and not the working warehouse, so
+they neither wait for a run that writes it nor block one; the line-level fct_invoice_lines is not
+published. Each file is written beside its final name and moved into place when complete."""
 
 # No `from __future__ import annotations` here: Dagster checks the context parameter's type hint.
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from dashboards.exports import ExportResult, export_excel, export_parquet
-from orchestration.assets.dbt import cwb_dbt_models
-from orchestration.project import DUCKDB_POOL, dbt_project
+from orchestration.assets.publish import PUBLICATION_KEYS, PUBLISHED_KEY
+from orchestration.project import dbt_project
 from orchestration.resources import CwbPaths
 
-# Every publication view of the dbt project (asset keys publication/pub_<mart>): a new mart with a
-# publication view is exported without a code change.
-MART_KEYS = sorted((k for k in cwb_dbt_models.keys if k.path[0] == "publication"), key=lambda k: k.path)
 EXPORTS_DIR = "exports"
 
 
-def _metadata(result: ExportResult) -> dict:
+def _metadata(result) -> dict:
+    """Dagster metadata of a dashboards.exports.ExportResult."""
     meta = {
         "path": MetadataValue.path(str(result.path)),
         "size_bytes": result.size_bytes,
@@ -38,16 +34,17 @@ def _metadata(result: ExportResult) -> dict:
 
 @asset(
     key=AssetKey(["exports", "marts_parquet"]),
-    deps=MART_KEYS,
+    deps=[*PUBLICATION_KEYS, PUBLISHED_KEY],
     group_name="exports",
     kinds={"parquet", "duckdb"},
-    pool=DUCKDB_POOL,
     description="Every published mart (schema publication: suppressed figures NULL) as a Parquet file, "
                 "<CWB_OUTPUT_DIR>/exports/parquet/<mart>.parquet, written by DuckDB's COPY (technical column "
                 "names, the warehouse's types). The line-level fct_invoice_lines is not published.",
 )
 def marts_parquet(context: AssetExecutionContext, paths: CwbPaths) -> MaterializeResult:
-    result = export_parquet(paths.warehouse_path(), paths.output_path() / EXPORTS_DIR, log=context.log.info)
+    from dashboards.exports import export_parquet
+
+    result = export_parquet(paths.published_path(), paths.output_path() / EXPORTS_DIR, log=context.log.info)
     context.log.info("%d marts written to %s in %.1f s (%d bytes)", len(result.rows), result.path,
                      result.seconds, result.size_bytes)
     return MaterializeResult(metadata=_metadata(result))
@@ -55,18 +52,19 @@ def marts_parquet(context: AssetExecutionContext, paths: CwbPaths) -> Materializ
 
 @asset(
     key=AssetKey(["exports", "marts_excel"]),
-    deps=MART_KEYS,
+    deps=[*PUBLICATION_KEYS, PUBLISHED_KEY],
     group_name="exports",
     kinds={"excel", "duckdb"},
-    pool=DUCKDB_POOL,
     description="Excel workbook <CWB_OUTPUT_DIR>/exports/cwb_marts.xlsx for analysts: a sheet per mart with "
                 "Dutch headers, 'Definities' (Dutch header, technical name, type and dbt definition per "
                 "column) and 'Over deze export' (date of the data, build time, metric definition version, "
                 "what was suppressed and why). Reads the publication views (suppressed figures NULL).",
 )
 def marts_excel(context: AssetExecutionContext, paths: CwbPaths) -> MaterializeResult:
+    from dashboards.exports import export_excel
+
     synthetic = (paths.data_path() / "ground_truth").is_dir()
-    result = export_excel(paths.warehouse_path(), paths.output_path() / EXPORTS_DIR,
+    result = export_excel(paths.published_path(), paths.output_path() / EXPORTS_DIR,
                           manifest_path=dbt_project.manifest_path, synthetic=synthetic, log=context.log.warning)
     context.log.info("workbook %s: %d sheets of marts in %.1f s (%d bytes)", result.path, len(result.rows),
                      result.seconds, result.size_bytes)

@@ -13,8 +13,6 @@ from dagster import (
     asset,
 )
 
-from ingestion.schemas import kvk_establishments_schema, validate
-from ingestion.warehouse import connect, load_kvk_extract
 from orchestration.project import DUCKDB_POOL
 from orchestration.resources import CwbPaths
 
@@ -43,12 +41,16 @@ kvk_landing_spec = AssetSpec(
                                             "postcodes 1234AB, one head office per KvK number.")],
 )
 def kvk_establishments(context: AssetExecutionContext, paths: CwbPaths) -> MaterializeResult:
+    from ingestion.kvk_extract import read_kvk_extract
+    from ingestion.schemas import kvk_establishments_schema, validate
+    from ingestion.warehouse import connect
+
     files = sorted(paths.landing_path().glob(KVK_FILE_PATTERN))
     if not files:
         raise FileNotFoundError(f"no KvK extract matches {KVK_FILE_PATTERN} under {paths.landing_path()}")
     extract = files[-1]
     with connect(paths.warehouse_path()) as con:
-        n = load_kvk_extract(con, extract)
+        n = read_kvk_extract(con, extract)  # KvkExtractError names the file and what is wrong
         stored = con.execute("select * from raw.kvk_establishments").df()
     passed, failures = validate(stored, kvk_establishments_schema())
     for failure in failures[:10]:

@@ -14,9 +14,6 @@ from dagster import (
 )
 
 from ingestion.config import load_anchor_configs
-from ingestion.programme import TABLE_TYPES, read_programme, write_programme
-from ingestion.schemas import programme_schemas, validate
-from ingestion.warehouse import connect, read_back
 from orchestration.project import DUCKDB_POOL
 from orchestration.resources import CwbPaths
 
@@ -48,6 +45,10 @@ programme_landing_spec = AssetSpec(
     name="programme_inputs",
 )
 def programme_inputs(context: AssetExecutionContext, paths: CwbPaths):
+    from ingestion.programme import TABLE_TYPES, read_programme, write_programme
+    from ingestion.schemas import programme_schemas, validate
+    from ingestion.warehouse import connect, read_back
+
     folder = paths.landing_path() / "programme"
     inputs = read_programme(folder, {cfg.code for cfg in load_anchor_configs()})
     schemas = programme_schemas()

@@ -11,8 +11,6 @@ from dagster import (
     asset,
 )
 
-from ingestion.schemas import REFERENCE_SCHEMAS, validate
-from ingestion.warehouse import REFERENCE_DIR, connect, load_reference_table
 from orchestration.project import DUCKDB_POOL
 from orchestration.resources import CwbPaths
 
@@ -41,6 +39,9 @@ def build_reference_asset(name: str):
                                     description=f"reference.{name} satisfies its pandera schema.")],
     )
     def _reference(paths: CwbPaths) -> MaterializeResult:
+        from ingestion.schemas import REFERENCE_SCHEMAS, validate
+        from ingestion.warehouse import REFERENCE_DIR, connect, load_reference_table
+
         with connect(paths.warehouse_path()) as con:
             n = load_reference_table(con, name, REFERENCE_DIR / f"{name}.csv")
             stored = con.execute(f"select * from reference.{name}").df()

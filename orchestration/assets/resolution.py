@@ -8,11 +8,8 @@ queue and the coverage figures.
 import os
 from pathlib import Path
 
-import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from ingestion.resolution import resolve
-from ingestion.warehouse import connect, supplier_records
 from orchestration.assets.anchors import INVOICE_LINES_KEY
 from orchestration.assets.kvk import KVK_RAW_KEY
 from orchestration.project import DUCKDB_POOL, PROJECT_ROOT
@@ -26,8 +23,11 @@ def overrides_path() -> Path:
     return Path(os.environ.get("CWB_OVERRIDES") or PROJECT_ROOT / "data" / "overrides" / "supplier_matches.csv")
 
 
-def read_overrides(path: Path) -> pd.DataFrame:
-    """The analysts' decisions; a missing file means none. A malformed file is an error naming it."""
+def read_overrides(path: Path):
+    """The analysts' decisions (a DataFrame); a missing file means none. A malformed file is an error
+    naming it."""
+    import pandas as pd
+
     if not path.exists():
         return pd.DataFrame(columns=OVERRIDE_COLUMNS)
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -54,6 +54,9 @@ def read_overrides(path: Path) -> pd.DataFrame:
                 "candidates and why. Overrides: data/overrides/supplier_matches.csv (or CWB_OVERRIDES).",
 )
 def supplier_matches(context: AssetExecutionContext, paths: CwbPaths) -> MaterializeResult:
+    from ingestion.resolution import resolve
+    from ingestion.warehouse import connect, supplier_records
+
     overrides_file = overrides_path()
     overrides = read_overrides(overrides_file)
     with connect(paths.warehouse_path()) as con:

@@ -195,6 +195,9 @@ final as (
         located.invoice_line_key,
         located.anchor_code,
         located.anchor_name,
+        -- where the line comes from (raw.invoice_lines, raw.deliveries): the audit trail of every figure
+        located.source_file,
+        located.source_row,
         located.invoice_id,
         located.invoice_line,
         located.invoice_date,

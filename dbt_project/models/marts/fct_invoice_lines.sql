@@ -1,4 +1,5 @@
--- Line-level fact for drill-down: where each invoice line lands and how it was placed.
+-- Line-level fact for drill-down: where each invoice line lands and how it was placed, and which row
+-- of which delivered file it is (source_file, source_row: docs/lineage.md traces every mart figure).
 -- No supplier names, KvK or vestiging numbers and no free text: sole traders are natural persons,
 -- so their names and registration numbers are personal data (AVG/GDPR).
 with
@@ -21,6 +22,8 @@ final as (
         lines.invoice_line_key,
         lines.anchor_code,
         lines.anchor_name,
+        lines.source_file,
+        lines.source_row,
         lines.invoice_id,
         lines.invoice_line,
         lines.invoice_date,

@@ -1,0 +1,117 @@
+"""What readers see: the marts as a read-only snapshot, and files replaced only when complete.
+
+DuckDB lets one process write a database file, and while it writes no other process can open it, not
+even to read. So the pipeline writes its working warehouse (CWB_WAREHOUSE) and, once dbt has built and
+tested the marts, *publishes* them: every table of the ``marts`` schema is copied into a new DuckDB file
+next to the published one, which then replaces it in one ``rename`` (atomic on POSIX file systems).
+Analysts, the dashboard build and the exports read the published snapshot; a run that fails or is killed
+before it publishes leaves the last good snapshot, dashboard and exports as they were. A reader that
+has the old snapshot open keeps reading it (the old file lives on until it is closed).
+
+Leftovers of a killed run (half-written ``.tmp-*`` files) are removed by the next publish.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import duckdb
+
+TMP_PREFIX = ".tmp-"
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def temp_path_for(final: Path) -> Path:
+    """A fresh temporary path beside ``final`` (same directory, so the rename stays on one file system)."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    return final.parent / f"{TMP_PREFIX}{uuid.uuid4().hex[:12]}-{final.name}"
+
+
+def replace_atomically(tmp: Path, final: Path) -> None:
+    """Move a completely written file or folder into place in one step. A folder replaces a folder by
+    renaming the old one aside first (two renames: readers may briefly find no folder, never a half one)."""
+    tmp, final = Path(tmp), Path(final)
+    if tmp.is_dir():
+        old = None
+        if final.exists():
+            old = final.parent / f"{TMP_PREFIX}old-{uuid.uuid4().hex[:12]}-{final.name}"
+            os.rename(final, old)
+        os.rename(tmp, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    else:
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+    _fsync_dir(final.parent)
+
+
+def remove_leftovers(folder: Path, min_age_s: float = 0.0) -> list[Path]:
+    """Delete ``.tmp-*`` files and folders a killed run left in ``folder``; returns what was removed."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    removed = []
+    now = time.time()
+    for p in folder.glob(f"{TMP_PREFIX}*"):
+        if now - p.stat().st_mtime < min_age_s:
+            continue
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+        removed.append(p)
+    return removed
+
+
+def publish_marts(con: duckdb.DuckDBPyConnection, final: Path, schemas: tuple[str, ...] = ("marts",)) -> dict:
+    """Copy every table and view of ``schemas`` (views as tables) from the working warehouse into a new
+    snapshot file and move it into place. Returns {schema.table: rows}."""
+    final = Path(final)
+    remove_leftovers(final.parent)
+    tmp = temp_path_for(final)
+    counts: dict[str, int] = {}
+    con.execute(f"attach '{tmp}' as snapshot")
+    try:
+        for schema in schemas:
+            con.execute(f"create schema if not exists snapshot.{schema}")
+            relations = [r[0] for r in con.execute(
+                "select table_name from information_schema.tables where table_catalog = current_database() "
+                "and table_schema = ? order by table_name", [schema]).fetchall()]
+            for name in relations:
+                con.execute(f'create table snapshot.{schema}."{name}" as select * from {schema}."{name}"')
+                counts[f"{schema}.{name}"] = con.execute(
+                    f'select count(*) from snapshot.{schema}."{name}"').fetchone()[0]
+        con.execute("checkpoint snapshot")
+    finally:
+        con.execute("detach snapshot")
+    wal = tmp.parent / (tmp.name + ".wal")
+    if wal.exists():  # nothing should be left in a WAL after the checkpoint; never publish one
+        raise RuntimeError(f"snapshot {tmp} still has a write-ahead log after checkpoint")
+    replace_atomically(tmp, final)
+    return counts
+
+
+def prune_run_folders(folder: Path, pattern: str, keep: int) -> list[Path]:
+    """Keep the ``keep`` newest folders matching ``pattern`` (for example dbt's per-run target folders)
+    and delete the rest; returns what was deleted."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    runs = sorted((p for p in folder.glob(pattern) if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    gone = runs[keep:]
+    for p in gone:
+        shutil.rmtree(p, ignore_errors=True)
+    return gone

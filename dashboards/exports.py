@@ -9,12 +9,15 @@ Plain Python (no Dagster), reading the warehouse with a read-only DuckDB connect
   column: Dutch header, technical name, data type and the dbt definition, read from dbt's manifest.json)
   and one sheet per mart with Dutch headers (``dashboards/labels_nl.py``). Amounts are numbers with the
   format ``#,##0.00`` and shares are percentages, so Excel shows them in the reader's own locale.
-  ``fct_invoice_lines`` (one row per invoice line: 678k on the sample, about 10 million at scale) is
-  Parquet only: a sheet holds at most 1,048,576 rows. Any other mart that outgrows a sheet is left out
-  the same way, and the workbook says so.
+  A mart that outgrows a sheet (1,048,576 rows) is Parquet only, and the workbook says so.
 
-Both write to a temporary name and rename, so a reader never sees half a file. The marts hold no names
-of natural persons, no identifying numbers and no free text (tests/test_privacy.py scans these files).
+Both read the publication views (schema ``publication``, one per mart, same names; docs/architecture.md,
+"Privacy"), never the marts themselves: figures that would reveal what a sole trader or partnership earns
+are NULL there (an empty cell), as each row's ``is_suppressed`` flags say. The line-level
+``fct_invoice_lines`` has no publication view and is not exported: one sole trader's lines add up to
+its income. Both write to a temporary name and rename, so a reader never sees half a file. Nothing
+exported holds names of natural persons, identifying numbers or free text (tests/test_privacy.py scans
+these files).
 
     python -m dashboards.exports --warehouse data/warehouse/cwb.duckdb --out data/output/exports \
         [--manifest dbt_project/target/manifest.json] [--synthetic]
@@ -40,8 +43,10 @@ import xlsxwriter
 
 from dashboards.labels_nl import COLUMNS_NL, MARTS_NL, column_label
 from dashboards.spend_dashboard import format_count
+from ingestion.warehouse import memory_limit
 
-SCHEMA = "marts"
+SCHEMA = "publication"  # what may leave the platform (dbt models/publication/)
+MARTS_SCHEMA = "marts"  # read only for the date of the data (the latest invoice date)
 WORKBOOK_NAME = "cwb_marts.xlsx"
 PARQUET_DIR = "parquet"
 # Excel's limit is 1,048,576 rows per sheet, one of which is the header.
@@ -91,11 +96,15 @@ def connect_read_only(warehouse_path: str | os.PathLike[str]) -> duckdb.DuckDBPy
     path = Path(warehouse_path)
     if not path.exists():
         raise FileNotFoundError(f"DuckDB warehouse not found: {path}")
-    return duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(str(path), read_only=True)
+    # Sorting the line-level mart for its Parquet file would otherwise take most of the machine's memory:
+    # the pipeline's DuckDB budget applies here too (DuckDB spills beyond it).
+    con.execute(f"set memory_limit = '{memory_limit()}'")
+    return con
 
 
 def list_marts(con: duckdb.DuckDBPyConnection) -> list[MartInfo]:
-    """Every table and view of schema ``marts`` with its columns (in table order) and row count,
+    """Every table and view of schema ``publication`` with its columns (in table order) and row count,
     in the order of ``MARTS_NL`` (the reading order of the workbook), unknown marts after them."""
     rows = con.execute(
         "select table_name, column_name, data_type from information_schema.columns "
@@ -167,11 +176,13 @@ def _sql_literal(text: str) -> str:
 
 
 def data_as_of(con: duckdb.DuckDBPyConnection, marts: Iterable[MartInfo]) -> date | None:
-    """The date of the data: the latest invoice date of the line-level mart."""
-    names = {m.name for m in marts}
-    if "fct_invoice_lines" not in names:
+    """The date of the data: the latest invoice date of the line-level mart (a date, not a figure: read
+    from the mart, which is not published itself)."""
+    found = con.execute("select count(*) from information_schema.tables where table_schema = ? "
+                        "and table_name = 'fct_invoice_lines'", [MARTS_SCHEMA]).fetchone()[0]
+    if not found:
         return None
-    return con.execute(f"select max(invoice_date) from {_table('fct_invoice_lines')}").fetchone()[0]
+    return con.execute(f"select max(invoice_date) from {MARTS_SCHEMA}.fct_invoice_lines").fetchone()[0]
 
 
 def metric_definition_versions(con: duckdb.DuckDBPyConnection, marts: Iterable[MartInfo]) -> list[str]:
@@ -391,7 +402,8 @@ def _write_about(ws, fmt: _Formats, *, marts, in_workbook, sheets, left_out, as_
         ("Aangemaakt op (Nederlandse tijd)", _local(built_at), fmt.timestamp),
         ("Versie definities (metric_definition_version)", ", ".join(versions) or "onbekend", fmt.wrap),
         ("Plaatsingsgrondslag", ", ".join(bases) or "onbekend", fmt.wrap),
-        ("Bron", "DuckDB-warehouse, schema marts (dbt)", fmt.wrap),
+        ("Bron", "DuckDB-warehouse, schema publication (dbt): de marts zoals ze gepubliceerd mogen worden",
+         fmt.wrap),
         ("Bedragen", "Euro's exclusief btw; creditnota's zijn verrekend (negatieve bedragen tellen mee). "
                      "Bedragen zijn getallen: Excel toont ze in de notatie van uw eigen landinstelling.", fmt.wrap),
         ("Aandelen", "Als percentage (een aandeel 0,1234 staat er als 12,34 %). Verschillen in "
@@ -399,6 +411,12 @@ def _write_about(ws, fmt: _Formats, *, marts, in_workbook, sheets, left_out, as_
         ("Privacy", "Namen alleen van rechtspersonen: geen namen van eenmanszaken, vennootschappen onder "
                     "firma, maatschappen en commanditaire vennootschappen, geen KvK-, vestigings-, btw- of "
                     "IBAN-nummers en geen omschrijvingen van facturen.", fmt.wrap),
+        ("Onderdrukte cijfers", "Een leeg bedrag of aandeel in een rij met 'Onderdrukt' = WAAR is weggelaten "
+                                "omdat het zou laten zien wat één eenmanszaak of personenvennootschap verdient "
+                                "(minder dan 3 leveranciers van wie het bedrag niet los gepubliceerd is, of één "
+                                "die het cijfer domineert), of omdat het dat via een totaal zou verraden. De "
+                                "kolom 'Reden onderdrukking' zegt welke regel. Factuurregels worden om dezelfde "
+                                "reden niet geëxporteerd.", fmt.wrap),
         ("Definities", "Het blad 'Definities' geeft per kolom de technische naam, het datatype en de "
                        "definitie uit de dbt-documentatie (Engels).", fmt.wrap),
     ]

@@ -331,6 +331,16 @@ COLUMNS_NL: dict[str, str] = {
     "euros_loaded_in_warehouse": "Euro's in warehouse",
     "reconciles": "Sluit aan",
     "processed_at": "Verwerkt op",
+    # Privacy: disclosure control (docs/architecture.md, "Privacy")
+    "is_suppressed": "Onderdrukt",
+    "is_place_split_suppressed": "Verdeling naar gebied onderdrukt",
+    "is_period_total_suppressed": "Periodetotaal onderdrukt",
+    "is_share_range_suppressed": "Bandbreedte onderdrukt",
+    "is_total_suppressed": "Totaal onderdrukt",
+    "is_range_suppressed": "Bandbreedte Nieuw-West onderdrukt",
+    "is_previous_year_suppressed": "Vorig jaar onderdrukt",
+    "is_baseline_suppressed": "Nulmeting onderdrukt",
+    "suppression_reason": "Reden onderdrukking",
 }
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboards.data import TOP_SUPPLIERS_SHOWN, DashboardData
+from dashboards.data import TOP_SUPPLIERS_SHOWN, DashboardData, is_withheld
 from dashboards.spend_dashboard import (
     ANCHOR_COLOURS,
     ANCHOR_SYMBOLS,
@@ -28,7 +28,6 @@ from dashboards.spend_dashboard import (
     TIER_LABELS_NL,
     TIERS,
     _base_layout,
-    build_tier_figure,
     format_eur,
     format_pct,
     format_pp,
@@ -93,6 +92,20 @@ PLACEMENT_COLOURS = dict(
     zip(PLACEMENT_LABELS_NL, ["#0072B2", "#56B4E9", "#009E73", "#E69F00", "#8A8A8A", "#D9D9D9"], strict=True)
 )
 NAME_WITHHELD = "naam afgeschermd"
+# A figure the disclosure rule withholds (docs/architecture.md, "Privacy"): it would reveal what one sole
+# trader or partnership earns, or let a total minus the shown figures reveal such a figure.
+SUPPRESSED_NL = "onderdrukt"
+SUPPRESSED_NOTE = (
+    "'Onderdrukt': dit cijfer zou laten zien wat één eenmanszaak of personenvennootschap verdient (minder "
+    "dan 3 leveranciers van wie het bedrag niet al los bekend is, of één die het cijfer bepaalt), of het zou "
+    "dat via een totaal verraden. Zie de definitie 'Onderdrukte cijfers'."
+)
+PROGRESS = "fct_nieuw_west_progress"
+LOCAL_SHARE = "fct_local_spend_share"
+RECIPIENTS = "fct_spend_by_recipient_group"
+LEAKAGE = "fct_sector_leakage"
+TOP = "fct_top_non_local_suppliers"
+SOCIAL = "fct_spend_with_social_enterprises"
 QUARTERS_NL = ["K1", "K2", "K3", "K4"]
 
 
@@ -223,6 +236,24 @@ DEFINITIONS: dict[str, Definition] = {
         "uitgaven in doelsector = som van de beïnvloedbare uitgaven bij leveranciers in die sector; "
         "aandeel Nieuw-West = het deel daarvan bij leveranciers in Nieuw-West",
     ),
+    "onderdrukt": Definition(
+        "Onderdrukte cijfers",
+        "Eenmanszaken en de vennoten van een vof, maatschap of cv zijn personen: wat een organisatie hen "
+        "betaalt, is hun inkomen. Een cijfer waarin zo'n leverancier zit, tonen we niet ('onderdrukt') als "
+        "minder dan 3 leveranciers eraan bijdragen van wie het bedrag niet al los bekend is (de drempelregel), "
+        "of als de andere leveranciers samen minder dan 10 % van het bedrag van de grootste eenmanszaak "
+        "uitmaken, na aftrek van de op één na grootste (de p%-regel): dan kan een concurrent het inkomen "
+        "schatten. Bedragen van rechtspersonen die elders los staan (de grootste leveranciers, gedeelde "
+        "leveranciers, coöperaties) tellen daarbij als bekend. Zodat een totaal min de getoonde cijfers het "
+        "onderdrukte cijfer niet verraadt, onderdrukken we zo nodig ook een ander cijfer (secundaire "
+        "onderdrukking). Bij sectoren en doelsectoren blijft soms alleen het totaal staan en is de verdeling "
+        "over Nieuw-West en Amsterdam onderdrukt. Eenmanszaken en personenvennootschappen staan niet in de "
+        "lijst van grootste leveranciers. Dezelfde regel geldt voor de exports. Bron van de regels: het "
+        "Handbook on Statistical Disclosure Control van Eurostat en de Europese statistiekbureaus (CBS "
+        "maakte er het programma tau-ARGUS voor).",
+        "onderdrukt als: aantal leveranciers met onbekend bedrag < 3, of (som van de overige − op één na "
+        "grootste) < 10 % van de grootste eenmanszaak",
+    ),
     "sociale_ondernemingen": Definition(
         "Sociale ondernemingen",
         "Uitgaven bij de organisaties op de afgesproken lijst van sociale ondernemingen (op KvK-nummer). "
@@ -328,6 +359,36 @@ def _f(x: Any) -> float:
     return 0.0 if _na(x) else float(x)
 
 
+def _get(row: Any, column: str) -> Any:
+    return row[column] if isinstance(row, dict | pd.Series) else getattr(row, column)
+
+
+def shown(mart: str, row: Any, column: str, fmt: Callable[[Any], str]) -> str:
+    """The formatted figure, or 'onderdrukt' when a suppression flag of the row withholds it."""
+    return SUPPRESSED_NL if is_withheld(mart, row, column) else fmt(_get(row, column))
+
+
+def any_withheld(mart: str, rows: Iterable[Any], column: str) -> bool:
+    return any(is_withheld(mart, r, column) for r in rows)
+
+
+def mark_withheld(fig: go.Figure, labels: Sequence[str]) -> None:
+    """Write 'onderdrukt' where the bar of each of these category labels would start (horizontal bars)."""
+    if labels:
+        fig.add_trace(
+            go.Scatter(
+                y=list(labels),
+                x=[0] * len(labels),
+                mode="text",
+                text=[SUPPRESSED_NL] * len(labels),
+                textposition="middle right",
+                textfont=dict(color="#5C5C5C"),
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+
+
 def _join_nl(items: Sequence[str]) -> str:
     items = list(items)
     if len(items) <= 1:
@@ -358,7 +419,9 @@ class Builder:
         if row is None:
             return "–"
         if _na(row["on_track"]):
-            return "nulmeting" if year <= _f(row["baseline_year"]) else "–"
+            if year <= _f(row["baseline_year"]):
+                return "nulmeting"
+            return SUPPRESSED_NL if is_withheld(PROGRESS, row, "on_track") else "–"
         return "op koers" if bool(row["on_track"]) else "achter op traject"
 
     # -------------------------------------------------------------------------------------- Overzicht
@@ -376,19 +439,24 @@ class Builder:
                     continue
                 status = self._status(a, year)
                 status_cls = {"op koers": "goed", "achter op traject": "achter"}.get(status, "neutraal")
-                traject = f"traject {format_pct(r['trajectory_share'])}, " if not _na(r["trajectory_share"]) else ""
+                traject = (
+                    f"traject {shown(PROGRESS, r, 'trajectory_share', format_pct)}, "
+                    if not _na(r["trajectory_share"]) or is_withheld(PROGRESS, r, "trajectory_share")
+                    else ""
+                )
                 cards.append(
                     f"<div class='kpi' data-anchor='{esc(a)}'><h3>{esc(name)}</h3>"
-                    f"<p class='kpi-getal' data-testid='kpi-{esc(a)}'>{format_pct(r['share_nieuw_west'])}</p>"
+                    f"<p class='kpi-getal' data-testid='kpi-{esc(a)}'>"
+                    f"{shown(PROGRESS, r, 'share_nieuw_west', format_pct)}</p>"
                     f"<p class='kpi-sub'>van de beïnvloedbare uitgaven in Nieuw-West "
-                    f"({format_eur(r['spend_nieuw_west_eur'])})</p>"
-                    f"<p class='kpi-sub'>bandbreedte {format_pct(r['share_nieuw_west_low'])} tot "
-                    f"{format_pct(r['share_nieuw_west_high'])}</p>"
+                    f"({shown(PROGRESS, r, 'spend_nieuw_west_eur', format_eur)})</p>"
+                    f"<p class='kpi-sub'>bandbreedte {shown(PROGRESS, r, 'share_nieuw_west_low', format_pct)} tot "
+                    f"{shown(PROGRESS, r, 'share_nieuw_west_high', format_pct)}</p>"
                     f"<p class='kpi-sub'>{traject}streefwaarde {format_pct(r['target_share_nieuw_west'])} in "
                     f"{int(r['target_year'])}</p>"
                     f"<p class='status {status_cls}'>{esc(status.capitalize())}</p>"
-                    f"<p class='kpi-sub'>Op alle uitgaven: "
-                    f"<strong>{format_pct(t['share_nieuw_west']) if t is not None else '–'}</strong></p></div>"
+                    f"<p class='kpi-sub'>Op alle uitgaven: <strong>"
+                    f"{shown(PROGRESS, t, 'share_nieuw_west', format_pct) if t is not None else '–'}</strong></p></div>"
                 )
             block.variants[str(year)] = "".join(cards)
         return block
@@ -417,10 +485,10 @@ class Builder:
             hi = [_pct(r["share_nieuw_west_high"]) for _, _, r, _ in rows]
             custom = [
                 [
-                    format_pct(r["share_nieuw_west"]),
-                    format_pct(r["share_nieuw_west_low"]),
-                    format_pct(r["share_nieuw_west_high"]),
-                    format_eur(r["spend_nieuw_west_eur"]),
+                    shown(PROGRESS, r, "share_nieuw_west", format_pct),
+                    shown(PROGRESS, r, "share_nieuw_west_low", format_pct),
+                    shown(PROGRESS, r, "share_nieuw_west_high", format_pct),
+                    shown(PROGRESS, r, "spend_nieuw_west_eur", format_eur),
                     self._status(a, year),
                 ]
                 for a, _, r, _ in rows
@@ -459,7 +527,7 @@ class Builder:
                         marker=dict(
                             symbol="line-ns-open", size=26, color="#1A1A1A", line=dict(width=3, color="#1A1A1A")
                         ),
-                        customdata=[format_pct(r["trajectory_share"]) for _, _, r, _ in rows],
+                        customdata=[shown(PROGRESS, r, "trajectory_share", format_pct) for _, _, r, _ in rows],
                         hovertemplate="<b>%{y}</b><br>Traject: %{customdata}<extra></extra>",
                     )
                 )
@@ -483,10 +551,15 @@ class Builder:
                     mode="markers",
                     name="Op alle uitgaven",
                     marker=dict(symbol="circle-open", size=11, color="#5C5C5C", line=dict(width=2)),
-                    customdata=[format_pct(t["share_nieuw_west"]) if t is not None else "–" for _, _, _, t in rows],
+                    customdata=[
+                        shown(PROGRESS, t, "share_nieuw_west", format_pct) if t is not None else "–"
+                        for _, _, _, t in rows
+                    ],
                     hovertemplate="<b>%{y}</b><br>Aandeel op alle uitgaven: %{customdata}<extra></extra>",
                 )
             )
+            withheld = [n for _, n, r, _ in rows if is_withheld(PROGRESS, r, "share_nieuw_west")]
+            mark_withheld(fig, withheld)  # say so where the bar would be
             _layout(fig, 90 + 52 * len(rows))
             fig.update_layout(
                 xaxis=dict(
@@ -509,7 +582,11 @@ class Builder:
                 f"In {year} ligt het aandeel Nieuw-West van de beïnvloedbare uitgaven tussen "
                 f"{format_pct(ranked[-1][0])} ({ranked[-1][1]}) en {format_pct(ranked[0][0])} "
                 f"({ranked[0][1]}). "
+                if ranked
+                else f"In {year} zijn de aandelen Nieuw-West onderdrukt. "
             )
+            if withheld:
+                summary += f"Onderdrukt (privacy): {_join_nl(withheld)}. "
             summary += (
                 "Dit is het jaar van de nulmeting."
                 if all(s == "nulmeting" for s in statuses)
@@ -532,16 +609,16 @@ class Builder:
                 [
                     [
                         n,
-                        format_pct(r["share_nieuw_west"]),
-                        format_pct(r["share_nieuw_west_low"]),
-                        format_pct(r["share_nieuw_west_high"]),
-                        format_pct(r["trajectory_share"]),
+                        shown(PROGRESS, r, "share_nieuw_west", format_pct),
+                        shown(PROGRESS, r, "share_nieuw_west_low", format_pct),
+                        shown(PROGRESS, r, "share_nieuw_west_high", format_pct),
+                        shown(PROGRESS, r, "trajectory_share", format_pct),
                         format_pct(r["target_share_nieuw_west"]),
                         int(r["target_year"]),
                         self._status(a, year),
-                        format_pct(t["share_nieuw_west"]) if t is not None else "–",
-                        format_eur(r["spend_nieuw_west_eur"]),
-                        format_eur(r["spend_eur"]),
+                        shown(PROGRESS, t, "share_nieuw_west", format_pct) if t is not None else "–",
+                        shown(PROGRESS, r, "spend_nieuw_west_eur", format_eur),
+                        shown(PROGRESS, r, "spend_eur", format_eur),
                     ]
                     for a, n, r, t in rows
                 ],
@@ -608,7 +685,7 @@ class Builder:
                     legendgroup="share",
                     showlegend=first,
                     line=dict(color="#0072B2", width=3),
-                    customdata=[format_pct(v) for v in p["share_nieuw_west"]],
+                    customdata=[shown(PROGRESS, r, "share_nieuw_west", format_pct) for _, r in p.iterrows()],
                     hovertemplate=f"{esc(self.anchors[a])} %{{x}}: %{{customdata}}<extra></extra>",
                 ),
                 row=row + 1,
@@ -624,7 +701,7 @@ class Builder:
                         legendgroup="total",
                         showlegend=first,
                         line=dict(color="#5C5C5C", width=2, dash="dot"),
-                        customdata=[format_pct(v) for v in t["share_nieuw_west"]],
+                        customdata=[shown(PROGRESS, r, "share_nieuw_west", format_pct) for _, r in t.iterrows()],
                         hovertemplate=f"{esc(self.anchors[a])} %{{x}}, alle uitgaven: %{{customdata}}<extra></extra>",
                     ),
                     row=row + 1,
@@ -667,11 +744,11 @@ class Builder:
                     [
                         self.anchors[a],
                         int(y),
-                        format_pct(r["share_nieuw_west"]),
-                        format_pct(r["share_nieuw_west_low"]),
-                        format_pct(r["share_nieuw_west_high"]),
-                        format_pp(r["change_pp_vs_baseline"]),
-                        format_pct(r["trajectory_share"]),
+                        shown(PROGRESS, r, "share_nieuw_west", format_pct),
+                        shown(PROGRESS, r, "share_nieuw_west_low", format_pct),
+                        shown(PROGRESS, r, "share_nieuw_west_high", format_pct),
+                        shown(PROGRESS, r, "change_pp_vs_baseline", format_pp),
+                        shown(PROGRESS, r, "trajectory_share", format_pct),
                         self._status(a, int(y)),
                     ]
                 )
@@ -686,7 +763,11 @@ class Builder:
         summary = (
             f"Verandering van het aandeel Nieuw-West (beïnvloedbare uitgaven) van de nulmeting tot "
             f"{self.years[-1]}, in procentpunten: {_join_nl(changes)}."
+            if changes
+            else "De verandering sinds de nulmeting is voor geen organisatie te tonen (onderdrukt)."
         )
+        if any_withheld(PROGRESS, (r for _, r in self.prog.iterrows()), "share_nieuw_west"):
+            summary += " Niet elk jaar is te tonen: onderdrukte cijfers ontbreken in de lijnen."
         table = table_html(
             [
                 "Organisatie",
@@ -715,7 +796,8 @@ class Builder:
         )
         fig = go.Figure()
         rows = []
-        totals = {}
+        totals: dict[int, float] = {}
+        partial: set[int] = set()  # years with a withheld figure: their total leaves it out
         for a, name in self.anchors.items():
             if a not in self.prog.index.get_level_values(0):
                 continue
@@ -728,8 +810,11 @@ class Builder:
                     name=name,
                     marker=dict(color=self.colour[a]),
                     customdata=[
-                        [format_eur(v), format_eur(c)]
-                        for v, c in zip(p["spend_nieuw_west_eur"], p["change_eur_vs_previous_year"], strict=True)
+                        [
+                            shown(PROGRESS, r, "spend_nieuw_west_eur", format_eur),
+                            shown(PROGRESS, r, "change_eur_vs_previous_year", format_eur),
+                        ]
+                        for _, r in p.iterrows()
                     ],
                     hovertemplate=f"<b>{esc(name)}</b> %{{x}}<br>In Nieuw-West: %{{customdata[0]}}<br>"
                     "Verschil met vorig jaar: %{customdata[1]}<extra></extra>",
@@ -740,12 +825,14 @@ class Builder:
                     [
                         name,
                         int(y),
-                        format_eur(r["spend_nieuw_west_eur"]),
-                        format_eur(r["change_eur_vs_previous_year"]),
-                        format_eur(r["spend_eur"]),
+                        shown(PROGRESS, r, "spend_nieuw_west_eur", format_eur),
+                        shown(PROGRESS, r, "change_eur_vs_previous_year", format_eur),
+                        shown(PROGRESS, r, "spend_eur", format_eur),
                     ]
                 )
                 totals[int(y)] = totals.get(int(y), 0.0) + _f(r["spend_nieuw_west_eur"])
+                if is_withheld(PROGRESS, r, "spend_nieuw_west_eur"):
+                    partial.add(int(y))
         _layout(fig, 400, barmode="group")
         fig.update_layout(
             xaxis=dict(dtick=1, title=dict(text="Jaar (factuurdatum)")),
@@ -760,6 +847,11 @@ class Builder:
             if ys
             else "Geen gegevens."
         )
+        if partial:
+            summary += (
+                f" In {_join_nl([str(y) for y in sorted(partial)])} ontbreekt in het totaal wat onderdrukt is "
+                "(privacy)."
+            )
         table = table_html(
             ["Organisatie", "Jaar", "Uitgaven in Nieuw-West", "Verschil met vorig jaar", "Beïnvloedbare uitgaven"],
             rows,
@@ -779,13 +871,16 @@ class Builder:
                 else:
                     text = (
                         f"<strong>{esc(name)}, {year}</strong>: <span class='kop-getal' "
-                        f"data-testid='org-aandeel'>{format_pct(r['share_nieuw_west'])}</span> van de "
-                        f"beïnvloedbare uitgaven ({format_eur(r['spend_eur'])}) landde in Nieuw-West: "
-                        f"{format_eur(r['spend_nieuw_west_eur'])} (bandbreedte "
-                        f"{format_pct(r['share_nieuw_west_low'])} tot {format_pct(r['share_nieuw_west_high'])}"
+                        f"data-testid='org-aandeel'>{shown(PROGRESS, r, 'share_nieuw_west', format_pct)}</span> "
+                        f"van de beïnvloedbare uitgaven ({shown(PROGRESS, r, 'spend_eur', format_eur)}) landde in "
+                        f"Nieuw-West: {shown(PROGRESS, r, 'spend_nieuw_west_eur', format_eur)} (bandbreedte "
+                        f"{shown(PROGRESS, r, 'share_nieuw_west_low', format_pct)} tot "
+                        f"{shown(PROGRESS, r, 'share_nieuw_west_high', format_pct)}"
                         f"; {esc(self._status(a, year))}). Op alle uitgaven: "
-                        f"{format_pct(t['share_nieuw_west']) if t is not None else '–'}."
+                        f"{shown(PROGRESS, t, 'share_nieuw_west', format_pct) if t is not None else '–'}."
                     )
+                    if is_withheld(PROGRESS, r, "share_nieuw_west"):
+                        text += f" <span class='noot'>{esc(SUPPRESSED_NOTE)}</span>"
                 block.variants[f"{a}|{year}"] = f"<p class='lead'>{text}</p>"
         return block
 
@@ -808,17 +903,26 @@ class Builder:
             if sub.empty:
                 chart.variants[a] = Variant(_empty(), f"Geen gegevens voor {name}.", "")
                 continue
-            fig = build_tier_figure(sub[["anchor_code", "anchor_name", "year", "tier", "spend_eur", "placement_basis"]])
-            fig.update_layout(height=440, annotations=[])
+            years = sorted(int(y) for y in sub["year"].unique())
+            fig = self._tier_bars(sub, "year", years, [str(y) for y in years])
+            _layout(fig, 440, barmode="relative")
+            fig.update_layout(
+                yaxis=dict(range=[0, 100], ticksuffix=" %", gridcolor="#E5E5E5", fixedrange=True),
+                xaxis=dict(title=dict(text="Jaar (factuurdatum)")),
+                legend=dict(y=-0.2),
+                bargap=0.3,
+            )
             last = sub[sub["year"] == sub["year"].max()]
             parts = [
                 f"{TIER_LABELS_NL[r.tier]} {format_pct(r.share)}"
                 for r in last.itertuples()
                 if not _na(r.share) and abs(r.share) >= 0.0005
             ]
-            summary = f"{name}, {int(last['year'].iloc[0])}: {_join_nl(parts)}."
-            wide = sub.pivot_table(index="year", columns="tier", values="share", aggfunc="first")
-            rows = [[int(y)] + [format_pct(wide.loc[y].get(t)) for t in TIERS] for y in wide.index]
+            hidden = [TIER_LABELS_NL[r.tier] for r in last.itertuples() if is_withheld(LOCAL_SHARE, r, "share")]
+            summary = f"{name}, {int(last['year'].iloc[0])}: {_join_nl(parts) or 'geen aandelen te tonen'}."
+            if hidden:
+                summary += f" Onderdrukt (privacy): {_join_nl(hidden)}."
+            rows = self._tier_table_rows(sub, "year", years, [str(y) for y in years])
             table = table_html(
                 ["Jaar"] + [TIER_LABELS_NL[t] for t in TIERS],
                 rows,
@@ -826,6 +930,49 @@ class Builder:
             )
             chart.variants[a] = Variant(fig, summary, table)
         return chart
+
+    def _tier_bars(self, sub: pd.DataFrame, key: str, keys: list[int], labels: list[str]) -> go.Figure:
+        """Stacked bars of each tier's share per period (key: year or quarter); a withheld share leaves
+        a gap and says 'onderdrukt' in its hover text."""
+        fig = go.Figure()
+        for tier in TIERS:
+            t = sub[sub["tier"] == tier]
+            by_key = {int(r[key]): r for _, r in t.iterrows()}
+            custom = [
+                [
+                    shown(LOCAL_SHARE, by_key[k], "share", format_pct),
+                    shown(LOCAL_SHARE, by_key[k], "spend_eur", format_eur),
+                ]
+                if k in by_key
+                else ["–", "–"]
+                for k in keys
+            ]
+            fig.add_trace(
+                go.Bar(
+                    x=labels,
+                    y=[_pct(by_key[k]["share"]) if k in by_key else None for k in keys],
+                    name=TIER_LABELS_NL[tier],
+                    marker=dict(
+                        color=TIER_COLOURS[tier],
+                        line=dict(color="white", width=0.5),
+                        pattern=dict(shape="/", fgcolor="#9A9A9A", size=6) if tier == "unknown" else None,
+                    ),
+                    customdata=custom,
+                    hovertemplate=f"%{{x}}<br>{TIER_LABELS_NL[tier]}: <b>%{{customdata[0]}}</b> "
+                    "(%{customdata[1]})<extra></extra>",
+                )
+            )
+        return fig
+
+    def _tier_table_rows(self, sub: pd.DataFrame, key: str, keys: list[int], labels: list[str]) -> list[list[str]]:
+        rows = []
+        for k, label in zip(keys, labels, strict=True):
+            per_tier = {r["tier"]: r for _, r in sub[sub[key] == k].iterrows()}
+            rows.append(
+                [label]
+                + [shown(LOCAL_SHARE, per_tier[t], "share", format_pct) if t in per_tier else "–" for t in TIERS]
+            )
+        return rows
 
     def chart_tiers_by_quarter(self) -> Chart:
         chart = Chart(
@@ -844,45 +991,28 @@ class Builder:
                 if sub.empty:
                     chart.variants[key] = Variant(_empty(), f"Geen gegevens voor {name} in {year}.", "")
                     continue
-                fig = go.Figure()
                 quarters = sorted(int(q) for q in sub["quarter"].unique())
                 labels = [f"{QUARTERS_NL[q - 1]} {year}" for q in quarters]
-                for tier in TIERS:
-                    t = sub[sub["tier"] == tier].set_index("quarter")
-                    fig.add_trace(
-                        go.Bar(
-                            x=labels,
-                            y=[_pct(t["share"].get(q)) for q in quarters],
-                            name=TIER_LABELS_NL[tier],
-                            marker=dict(
-                                color=TIER_COLOURS[tier],
-                                line=dict(color="white", width=0.5),
-                                pattern=dict(shape="/", fgcolor="#9A9A9A", size=6) if tier == "unknown" else None,
-                            ),
-                            customdata=[
-                                [format_pct(t["share"].get(q)), format_eur(t["spend_eur"].get(q))] for q in quarters
-                            ],
-                            hovertemplate=f"%{{x}}<br>{TIER_LABELS_NL[tier]}: <b>%{{customdata[0]}}</b> "
-                            "(%{customdata[1]})<extra></extra>",
-                        )
-                    )
+                fig = self._tier_bars(sub, "quarter", quarters, labels)
                 _layout(fig, 400, barmode="relative")
                 fig.update_layout(
                     yaxis=dict(range=[0, 100], ticksuffix=" %", gridcolor="#E5E5E5", fixedrange=True),
                     legend=dict(y=-0.15),
                     bargap=0.3,
                 )
-                nw = sub[sub["tier"] == "nieuw_west"].set_index("quarter")["share"]
+                nw = {int(r["quarter"]): r for _, r in sub[sub["tier"] == "nieuw_west"].iterrows()}
                 summary = (
                     f"{name}, aandeel Nieuw-West per kwartaal in {year}: "
-                    + _join_nl([f"{QUARTERS_NL[q - 1]} {format_pct(nw.get(q))}" for q in quarters])
+                    + _join_nl(
+                        [
+                            f"{QUARTERS_NL[q - 1]} "
+                            + (shown(LOCAL_SHARE, nw[q], "share", format_pct) if q in nw else "–")
+                            for q in quarters
+                        ]
+                    )
                     + "."
                 )
-                wide = sub.pivot_table(index="quarter", columns="tier", values="share", aggfunc="first")
-                rows = [
-                    [f"{QUARTERS_NL[int(q) - 1]} {year}"] + [format_pct(wide.loc[q].get(t)) for t in TIERS]
-                    for q in wide.index
-                ]
+                rows = self._tier_table_rows(sub, "quarter", quarters, labels)
                 table = table_html(
                     ["Kwartaal"] + [TIER_LABELS_NL[t] for t in TIERS],
                     rows,
@@ -906,11 +1036,11 @@ class Builder:
             for year in self.years:
                 key = f"{a}|{year}"
                 sub = g[(g["anchor_code"] == a) & (g["year"] == year)].copy()
-                sub = sub[sub["influenceable_spend_eur"].abs() >= 0.5]
+                sub = sub[(sub["influenceable_spend_eur"].abs() >= 0.5) | sub["is_suppressed"]]
                 if sub.empty:
                     chart.variants[key] = Variant(_empty(), f"Geen gegevens voor {name} in {year}.", "")
                     continue
-                sub = sub.sort_values("influenceable_spend_eur", ascending=False)
+                sub = sub.sort_values("influenceable_spend_eur", ascending=False, na_position="last")
                 sub["label"] = [
                     f"{c} {lab}" if c != "unknown" else "Onbekend"
                     for c, lab in zip(sub["group_code"], sub["group_label"], strict=True)
@@ -919,12 +1049,19 @@ class Builder:
                 nw = sub["influenceable_spend_nieuw_west_eur"]
                 ams = sub["influenceable_spend_amsterdam_eur"] - nw
                 out = sub["influenceable_spend_eur"] - sub["influenceable_spend_amsterdam_eur"]
+                # a row whose place split is withheld shows its total as one grey bar
+                split_hidden = sub["influenceable_spend_eur"].where(
+                    sub["is_place_split_suppressed"] & ~sub["is_suppressed"]
+                )
                 fig = go.Figure()
                 for label, vals, colour in [
                     ("Nieuw-West", nw, TIER_COLOURS["nieuw_west"]),
                     ("Rest van Amsterdam", ams, TIER_COLOURS["rest_of_amsterdam"]),
                     ("Buiten Amsterdam of onbekend", out, "#A9C4E4"),
+                    ("Verdeling onderdrukt", split_hidden, "#BDBDBD"),
                 ]:
+                    if label == "Verdeling onderdrukt" and split_hidden.isna().all():
+                        continue
                     fig.add_trace(
                         go.Bar(
                             y=list(sub["short"]),
@@ -932,10 +1069,14 @@ class Builder:
                             orientation="h",
                             name=label,
                             marker=dict(color=colour),
-                            customdata=[[format_eur(v), lab] for v, lab in zip(vals, sub["label"], strict=True)],
+                            customdata=[
+                                [SUPPRESSED_NL if _na(v) else format_eur(v), lab]
+                                for v, lab in zip(vals, sub["label"], strict=True)
+                            ],
                             hovertemplate=f"%{{customdata[1]}}<br>{label}: %{{customdata[0]}}<extra></extra>",
                         )
                     )
+                mark_withheld(fig, list(sub.loc[sub["is_suppressed"], "short"]))
                 _layout(fig, 110 + 26 * len(sub), barmode="relative")
                 fig.update_layout(
                     yaxis=dict(autorange="reversed", automargin=True, tickfont=dict(size=12)),
@@ -943,26 +1084,36 @@ class Builder:
                     legend=dict(y=-0.5 if len(sub) < 8 else -0.12),
                     margin=dict(b=80),
                 )
-                top = sub.head(3)
+                top = sub[~sub["is_suppressed"]].head(3)
                 summary = (
                     f"{name}, {year}: de grootste sectoren zijn "
                     + _join_nl(
                         [
                             f"{r.label} ({format_eur(r.influenceable_spend_eur)}, waarvan "
-                            f"{format_pct(r.influenceable_spend_nieuw_west_eur / r.influenceable_spend_eur)} "
-                            f"in Nieuw-West)"
+                            + (
+                                "de verdeling naar plaats onderdrukt is"
+                                if r.is_place_split_suppressed
+                                else f"{format_pct(r.influenceable_spend_nieuw_west_eur / r.influenceable_spend_eur)}"
+                                " in Nieuw-West"
+                            )
+                            + ")"
                             for r in top.itertuples()
                         ]
                     )
                     + "."
                 )
+                n_hidden = int(sub["is_suppressed"].sum())
+                if n_hidden:
+                    summary += f" {n_hidden} sector(en) onderdrukt (privacy)."
                 rows = [
                     [
                         r.label,
-                        format_eur(r.influenceable_spend_eur),
-                        format_eur(r.influenceable_spend_nieuw_west_eur),
-                        format_pct(r.influenceable_spend_nieuw_west_eur / r.influenceable_spend_eur),
-                        format_eur(r.influenceable_spend_amsterdam_eur),
+                        shown(RECIPIENTS, r, "influenceable_spend_eur", format_eur),
+                        shown(RECIPIENTS, r, "influenceable_spend_nieuw_west_eur", format_eur),
+                        SUPPRESSED_NL
+                        if r.is_place_split_suppressed
+                        else format_pct(r.influenceable_spend_nieuw_west_eur / r.influenceable_spend_eur),
+                        shown(RECIPIENTS, r, "influenceable_spend_amsterdam_eur", format_eur),
                         int(r.n_suppliers),
                     ]
                     for r in sub.itertuples()
@@ -977,7 +1128,8 @@ class Builder:
                         "Leveranciers",
                     ],
                     rows,
-                    f"{name}: beïnvloedbare uitgaven per sector in {year}.",
+                    f"{name}: beïnvloedbare uitgaven per sector in {year}."
+                    + (f" {SUPPRESSED_NOTE}" if sub["is_place_split_suppressed"].any() else ""),
                 )
                 chart.variants[key] = Variant(fig, summary, table)
         return chart
@@ -1022,7 +1174,9 @@ class Builder:
                 ]
                 cap = (
                     f"{name}, {year}: de {len(rows)} leveranciers buiten Nieuw-West met de meeste beïnvloedbare "
-                    f"uitgaven. Bij eenmanszaken en personenvennootschappen staat '{NAME_WITHHELD}'."
+                    f"uitgaven. Eenmanszaken en personenvennootschappen staan er niet in: wat zij ontvangen is het "
+                    f"inkomen van een persoon (de rang telt alleen de getoonde leveranciers). '{NAME_WITHHELD}': "
+                    "een leverancier zonder naam in het KvK-register."
                 )
                 body = table_html(
                     head, rows, cap, numeric_from=6, row_class=lambda r: "afgeschermd" if r[1] == NAME_WITHHELD else ""
@@ -1051,7 +1205,7 @@ class Builder:
                     chart.variants[key] = Variant(_empty(), f"Geen gegevens voor {name} in {year}.", "")
                     continue
                 sub = sub.assign(order=sub["sector_code"].map(TARGET_SECTORS.index)).sort_values(
-                    "influenceable_leakage_with_local_alternative_eur", ascending=False
+                    "influenceable_leakage_with_local_alternative_eur", ascending=False, na_position="last"
                 )
                 labels = [TARGET_SECTOR_LABELS_NL[c] for c in sub["sector_code"]]
                 n_est = ["–" if _na(n) else int(n) for n in sub["n_nieuw_west_establishments"]]
@@ -1065,12 +1219,15 @@ class Builder:
                         text=[f"{n} vestigingen" for n in n_est],
                         textposition="outside",
                         cliponaxis=False,
-                        customdata=[[format_eur(v), n] for v, n in zip(vals, n_est, strict=True)],
+                        customdata=[
+                            [SUPPRESSED_NL if _na(v) else format_eur(v), n] for v, n in zip(vals, n_est, strict=True)
+                        ],
                         hovertemplate="%{y}<br>Weglek met lokaal alternatief: %{customdata[0]}<br>"
                         "Vestigingen in Nieuw-West: %{customdata[1]}<extra></extra>",
                         showlegend=False,
                     )
                 )
+                mark_withheld(fig, [lab for lab, v in zip(labels, vals, strict=True) if _na(v)])
                 _layout(fig, 340)
                 fig.update_layout(
                     yaxis=dict(autorange="reversed", automargin=True),
@@ -1079,26 +1236,31 @@ class Builder:
                         tickformat=",.0f",
                         gridcolor="#E5E5E5",
                         nticks=4,
-                        range=[0, max(max(vals), 1) * 1.35],
+                        range=[0, max([v for v in vals if not _na(v)] + [1]) * 1.35],
                     ),
                     margin=dict(r=40),
                 )
-                total = sum(v for v in vals if v > 0)
+                total = sum(v for v in vals if not _na(v) and v > 0)
                 top = sub.iloc[0]
+                hidden = [TARGET_SECTOR_LABELS_NL[c] for c, v in zip(sub["sector_code"], vals, strict=True) if _na(v)]
                 summary = (
                     f"{name}, {year}: {format_eur(total)} van de beïnvloedbare uitgaven in de zes doelsectoren "
                     f"ging naar leveranciers buiten Nieuw-West terwijl er in Nieuw-West vestigingen met "
                     f"dezelfde activiteit zijn; het meest in {TARGET_SECTOR_LABELS_NL[top.sector_code]} "
                     f"({format_eur(top.influenceable_leakage_with_local_alternative_eur)}, "
                     f"{n_est[0]} vestigingen)."
+                    if not _na(top.influenceable_leakage_with_local_alternative_eur)
+                    else f"{name}, {year}: de weglek per doelsector is onderdrukt (privacy)."
                 )
+                if hidden and not _na(top.influenceable_leakage_with_local_alternative_eur):
+                    summary += f" Onderdrukt (privacy), niet in het totaal: {_join_nl(hidden)}."
                 rows = [
                     [
                         TARGET_SECTOR_LABELS_NL[r.sector_code],
-                        format_eur(r.influenceable_spend_eur),
-                        format_eur(r.influenceable_spend_nieuw_west_eur),
-                        format_eur(r.influenceable_spend_leaving_nieuw_west_eur),
-                        format_eur(r.influenceable_leakage_with_local_alternative_eur),
+                        shown(LEAKAGE, r, "influenceable_spend_eur", format_eur),
+                        shown(LEAKAGE, r, "influenceable_spend_nieuw_west_eur", format_eur),
+                        shown(LEAKAGE, r, "influenceable_spend_leaving_nieuw_west_eur", format_eur),
+                        shown(LEAKAGE, r, "influenceable_leakage_with_local_alternative_eur", format_eur),
                         n,
                     ]
                     for r, n in zip(sub.itertuples(), n_est, strict=True)
@@ -1113,7 +1275,7 @@ class Builder:
                         "Vestigingen in Nieuw-West",
                     ],
                     rows,
-                    f"{name}: weglek per doelsector in {year}.",
+                    f"{name}: weglek per doelsector in {year}." + (f" {SUPPRESSED_NOTE}" if hidden else ""),
                 )
                 chart.variants[key] = Variant(fig, summary, table)
         return chart
@@ -1281,8 +1443,11 @@ class Builder:
                     name=name,
                     marker=dict(color=self.colour[a]),
                     customdata=[
-                        [format_eur(v), format_pct(s)]
-                        for v, s in zip(sub["influenceable_spend_eur"], sub["influenceable_share"], strict=True)
+                        [
+                            shown(RECIPIENTS, r, "influenceable_spend_eur", format_eur),
+                            shown(RECIPIENTS, r, "influenceable_share", format_pct),
+                        ]
+                        for _, r in sub.iterrows()
                     ],
                     hovertemplate=f"<b>{esc(name)}</b> %{{x}}<br>Bij coöperaties: %{{customdata[0]}} "
                     "(%{customdata[1]})<extra></extra>",
@@ -1291,17 +1456,17 @@ class Builder:
             for r in sub.itertuples():
                 nw = (
                     r.influenceable_spend_nieuw_west_eur / r.influenceable_spend_eur
-                    if r.influenceable_spend_eur
+                    if not _na(r.influenceable_spend_eur) and r.influenceable_spend_eur
                     else None
                 )
                 rows.append(
                     [
                         name,
                         int(r.year),
-                        format_eur(r.influenceable_spend_eur),
-                        format_pct(r.influenceable_share),
-                        format_pct(nw),
-                        format_eur(r.spend_eur),
+                        shown(RECIPIENTS, r, "influenceable_spend_eur", format_eur),
+                        shown(RECIPIENTS, r, "influenceable_share", format_pct),
+                        SUPPRESSED_NL if r.is_place_split_suppressed else format_pct(nw),
+                        shown(RECIPIENTS, r, "spend_eur", format_eur),
                     ]
                 )
         if not rows:
@@ -1318,7 +1483,8 @@ class Builder:
         last = g[g["year"] == last_year]
         summary = (
             f"In {last_year} gaven de organisaties samen {format_eur(last['influenceable_spend_eur'].sum())} "
-            f"van hun beïnvloedbare uitgaven uit bij coöperaties."
+            f"van hun beïnvloedbare uitgaven uit bij coöperaties"
+            + (" (zonder wat onderdrukt is)." if last["is_suppressed"].any() else ".")
         )
         table = table_html(
             [
@@ -1347,8 +1513,8 @@ class Builder:
                     r = g.loc[(a, year)]
                     text = (
                         f"<strong>{esc(name)}, {year}</strong>: <span data-testid='coop-eur'>"
-                        f"{format_eur(r['influenceable_spend_eur'])}</span> bij coöperaties, "
-                        f"{format_pct(r['influenceable_share'])} van de beïnvloedbare uitgaven."
+                        f"{shown(RECIPIENTS, r, 'influenceable_spend_eur', format_eur)}</span> bij coöperaties, "
+                        f"{shown(RECIPIENTS, r, 'influenceable_share', format_pct)} van de beïnvloedbare uitgaven."
                     )
                 else:
                     text = f"<strong>{esc(name)}, {year}</strong>: geen uitgaven bij coöperaties."
@@ -1378,6 +1544,7 @@ class Builder:
                 ss = sub[sub["group_code"] == s].set_index("anchor_code")
                 vals = [float(ss["influenceable_spend_eur"].get(a, 0.0)) for a in self.anchors]
                 nw = [float(ss["influenceable_spend_nieuw_west_eur"].get(a, 0.0)) for a in self.anchors]
+                hidden = [bool(ss["is_suppressed"].get(a, False)) for a in self.anchors]
                 fig.add_trace(
                     go.Bar(
                         y=names,
@@ -1386,7 +1553,11 @@ class Builder:
                         name=TARGET_SECTOR_LABELS_NL[s],
                         marker=dict(color=SECTOR_COLOURS[s]),
                         customdata=[
-                            [format_eur(v), format_pct(n / v if v else None)] for v, n in zip(vals, nw, strict=True)
+                            [
+                                SUPPRESSED_NL if h else format_eur(v),
+                                SUPPRESSED_NL if _na(n) else format_pct(n / v if v else None),
+                            ]
+                            for v, n, h in zip(vals, nw, hidden, strict=True)
                         ],
                         hovertemplate=f"%{{y}}<br>{TARGET_SECTOR_LABELS_NL[s]}: %{{customdata[0]}}<br>"
                         "Waarvan in Nieuw-West: %{customdata[1]}<extra></extra>",
@@ -1398,7 +1569,12 @@ class Builder:
                 for s in TARGET_SECTORS:
                     v = float(ss["influenceable_spend_eur"].get(s, 0.0))
                     n = float(ss["influenceable_spend_nieuw_west_eur"].get(s, 0.0))
-                    row.append(f"{format_eur(v)} ({format_pct(n / v if v else None)} NW)")
+                    if bool(ss["is_suppressed"].get(s, False)):
+                        row.append(SUPPRESSED_NL)
+                    elif _na(n):
+                        row.append(f"{format_eur(v)} (NW {SUPPRESSED_NL})")
+                    else:
+                        row.append(f"{format_eur(v)} ({format_pct(n / v if v else None)} NW)")
                 rows.append(row)
             _layout(fig, 560, barmode="group")
             fig.update_layout(
@@ -1408,18 +1584,30 @@ class Builder:
                 legend=dict(y=-0.12, traceorder="normal"),
                 margin=dict(b=90),
             )
+            # sums over the anchors of what is shown: a withheld figure is left out, never estimated
             per_sector = sub.groupby("group_code")[
                 ["influenceable_spend_eur", "influenceable_spend_nieuw_west_eur"]
-            ].sum()
-            biggest = per_sector["influenceable_spend_eur"].idxmax()
-            big_eur, big_nw = (
-                per_sector.loc[biggest, "influenceable_spend_eur"],
-                per_sector.loc[biggest, "influenceable_spend_nieuw_west_eur"],
-            )
-            summary = (
-                f"In {year} is {TARGET_SECTOR_LABELS_NL[biggest]} samen de grootste doelsector "
-                f"({format_eur(big_eur)}, waarvan {format_pct(big_nw / big_eur if big_eur else None)} in Nieuw-West)."
-            )
+            ].sum(min_count=1)
+            if per_sector["influenceable_spend_eur"].notna().any():
+                biggest = per_sector["influenceable_spend_eur"].idxmax()
+                big_eur, big_nw = (
+                    per_sector.loc[biggest, "influenceable_spend_eur"],
+                    per_sector.loc[biggest, "influenceable_spend_nieuw_west_eur"],
+                )
+                complete = not sub[sub["group_code"] == biggest]["is_place_split_suppressed"].any()
+                summary = (
+                    f"In {year} is {TARGET_SECTOR_LABELS_NL[biggest]} samen de grootste doelsector "
+                    f"({format_eur(big_eur)}"
+                    + (
+                        f", waarvan {format_pct(big_nw / big_eur if big_eur else None)} in Nieuw-West)."
+                        if complete
+                        else ")."
+                    )
+                )
+            else:
+                summary = f"In {year} zijn de uitgaven per doelsector onderdrukt (privacy)."
+            if sub["is_suppressed"].any() or sub["is_place_split_suppressed"].any():
+                summary += " Onderdrukte cijfers (privacy) tellen niet mee."
             table = table_html(
                 ["Organisatie"] + [TARGET_SECTOR_LABELS_NL[s] for s in TARGET_SECTORS],
                 rows,
@@ -1442,9 +1630,9 @@ class Builder:
                 self.anchors.get(r.anchor_code, r.anchor_name),
                 int(r.year),
                 r.organisation_name if isinstance(r.organisation_name, str) and r.organisation_name else NAME_WITHHELD,
-                format_eur(r.spend_eur),
-                format_pct(r.share),
-                format_eur(r.influenceable_spend_eur),
+                shown(SOCIAL, r, "spend_eur", format_eur),
+                shown(SOCIAL, r, "share", format_pct),
+                shown(SOCIAL, r, "influenceable_spend_eur", format_eur),
             ]
             for r in se.itertuples()
         ]

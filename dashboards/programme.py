@@ -1,8 +1,9 @@
 """The dashboard's programme page: co-operative pipeline, programme targets, tender calendar matching,
-Koop Lokaal and the investment fund, from the programme marts. Plain HTML tables (every figure is text,
-so no chart needs a text alternative). Names: initiatives by their register name; establishments only
-by the marts' establishment name, which is NULL (shown as "naam afgeschermd") for sole traders and
-partnerships."""
+Koop Lokaal and the investment fund, from the programme marts' publication views (schema publication).
+Plain HTML tables (every figure is text, so no chart needs a text alternative). Names: initiatives by their
+register name; establishments only by the marts' establishment name, which is NULL (shown as "naam
+afgeschermd") for sole traders and partnerships. An initiative registered as a sole trader or partnership
+has its revenue and income withheld ("onderdrukt"): they would be one person's income."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from dashboards.data import PROGRAMME_MARTS
 from dashboards.spend_dashboard import format_count, format_eur, format_pct
 
 NAME_WITHHELD = "naam afgeschermd"
+SUPPRESSED_NL = "onderdrukt"
 CANDIDATES_SHOWN = 5
 SECTOR_NL = {
     "food": "Voeding", "energy_insulation": "Energie en isolatie", "care_welfare": "Zorg en welzijn",
@@ -73,26 +75,26 @@ class ProgrammeData:
 def load_programme(con: duckdb.DuckDBPyConnection) -> ProgrammeData | None:
     """The programme marts, or None when the warehouse has none (no programme inputs delivered)."""
     present = {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+        "select table_name from information_schema.tables where table_schema = 'publication'").fetchall()}
     if not set(PROGRAMME_MARTS) <= present:
         return None
     targets = con.execute("select target_key, label_nl, target_value, actual_value, progress_share, is_met, "
-                          "deadline from marts.fct_programme_targets order by target_key").df()
+                          "deadline from publication.fct_programme_targets order by target_key").df()
     if targets.empty:
         return None
     pipeline = con.execute(
         "select initiative_name, target_sector, phase, phase_label_nl, is_registered, fte, fte_living_wage, "
-        "revenue_eur, income_latest_year_eur, latest_year from marts.fct_cooperative_pipeline "
+        "revenue_eur, income_latest_year_eur, latest_year, is_suppressed from publication.fct_cooperative_pipeline "
         "order by phase desc, initiative_name").df()
     calendar = con.execute(
         "select anchor_code, tender_id, title, expected_publication, estimated_value_eur, cpv_code, target_sector, "
-        "n_candidates from marts.fct_tender_calendar order by expected_publication, tender_id").df()
+        "n_candidates from publication.fct_tender_calendar order by expected_publication, tender_id").df()
     tenders = con.execute(
         f"select tender_id, candidate_rank, candidate_type, candidate_name, match_basis "
-        f"from marts.fct_tender_opportunities where candidate_rank <= {CANDIDATES_SHOWN} "
+        f"from publication.fct_tender_opportunities where candidate_rank <= {CANDIDATES_SHOWN} "
         f"order by tender_id, candidate_rank").df()
     fund = con.execute("select transaction_date, party, kind, amount_eur, committed_to_date_eur, "
-                       "invested_to_date_eur, target_eur from marts.fct_investment_fund "
+                       "invested_to_date_eur, target_eur from publication.fct_investment_fund "
                        "order by transaction_date").df()
     return ProgrammeData(targets, pipeline, calendar, tenders, fund)
 
@@ -131,8 +133,9 @@ def programme_html(data: ProgrammeData | None, anchors: dict[str, str]) -> str:
     pipeline_rows = [[r.initiative_name, SECTOR_NL.get(r.target_sector, r.target_sector),
                       f"{r.phase} ({r.phase_label_nl})",
                       f"{r.fte:.1f}".replace(".", ",") + f" (leefbaar loon {r.fte_living_wage:.1f})".replace(".", ","),
-                      format_eur(float(r.revenue_eur)),
-                      format_eur(float(r.income_latest_year_eur)) if r.is_registered else "nog niet ingeschreven"]
+                      SUPPRESSED_NL if r.is_suppressed else format_eur(float(r.revenue_eur)),
+                      "nog niet ingeschreven" if not r.is_registered
+                      else SUPPRESSED_NL if r.is_suppressed else format_eur(float(r.income_latest_year_eur))]
                      for r in data.pipeline.itertuples(index=False)]
     tender_html = []
     candidates = {tid: rows for tid, rows in data.tenders.groupby("tender_id", sort=False)}

@@ -384,7 +384,8 @@ ondernemingen</h3><a class="def-link" href="#def-sociale_ondernemingen">Definiti
 </section>
 </main>
 <footer>Community Wealth Building Nieuw-West. Bron: crediteurenadministraties van de ankerorganisaties en het
-KvK Handelsregister. Geen namen van eenmanszaken of personenvennootschappen; geen omschrijvingen van facturen.</footer>
+KvK Handelsregister. Geen namen van eenmanszaken of personenvennootschappen en geen cijfers die laten zien wat
+één van hen verdient ('onderdrukt'); geen omschrijvingen van facturen.</footer>
 <script type="application/json" id="cwb-data">{_dumps(payload)}</script>
 <script>{JS}</script>
 </body>

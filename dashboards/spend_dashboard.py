@@ -32,7 +32,7 @@ from plotly.subplots import make_subplots
 if TYPE_CHECKING:
     from dashboards.data import DashboardData
 
-MART = "marts.fct_spend_by_tier"
+MART = "publication.fct_spend_by_tier"  # the publication view: suppressed figures are NULL
 MART_COLUMNS = [
     "anchor_code",
     "anchor_name",
@@ -186,7 +186,7 @@ def query_spend_by_tier(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def load_spend_by_tier(warehouse_path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read ``marts.fct_spend_by_tier`` from the warehouse file with a read-only connection."""
+    """Read ``publication.fct_spend_by_tier`` from the warehouse file with a read-only connection."""
     path = Path(warehouse_path)
     if not path.exists():
         raise FileNotFoundError(f"DuckDB warehouse not found: {path}")

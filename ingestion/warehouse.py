@@ -53,7 +53,12 @@ create table if not exists raw.deliveries (
 # DuckDB would take up to 80 % of the machine's memory; the pipeline stays within a fixed budget and
 # spills to disk beyond it (the same limit is set for dbt in dbt_project/profiles.yml).
 MEMORY_LIMIT_ENV = "CWB_DUCKDB_MEMORY_LIMIT"
-DEFAULT_MEMORY_LIMIT = "2GB"
+DEFAULT_MEMORY_LIMIT = "1536MB"
+
+
+def memory_limit() -> str:
+    """DuckDB's memory budget for the pipeline's connections (CWB_DUCKDB_MEMORY_LIMIT)."""
+    return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
 
 
 # DuckDB lets one process open a database file for writing, and no other process open it at all meanwhile.
@@ -74,7 +79,7 @@ def connect(path: str | Path, read_only: bool = False, wait_s: float | None = No
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    limit = os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+    limit = memory_limit()
     if wait_s is None:
         wait_s = float(os.environ.get(WAIT_ENV) or DEFAULT_WAIT_SECONDS)
     deadline = time.monotonic() + wait_s

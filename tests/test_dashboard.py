@@ -81,13 +81,14 @@ def spend_df() -> pd.DataFrame:
 
 
 def write_warehouse(path: Path, df: pd.DataFrame) -> Path:
+    """The dashboard reads the publication view of the mart (schema publication)."""
     basis_col = ", placement_basis::varchar as placement_basis" if "placement_basis" in df.columns else ""
     with duckdb.connect(str(path)) as con:
-        con.execute("create schema marts")
+        con.execute("create schema publication")
         con.register("frame", df)
         con.execute(
             f"""
-            create table marts.fct_spend_by_tier as
+            create table publication.fct_spend_by_tier as
             select anchor_code, anchor_name, year::integer as year, tier, tier_label_nl,
                    tier_order::integer as tier_order, spend_eur::decimal(18, 2) as spend_eur,
                    n_lines::bigint as n_lines, share::double as share{basis_col}
@@ -123,7 +124,7 @@ def test_load_spend_by_tier_reads_the_mart(warehouse: Path, spend_df: pd.DataFra
             assert got[(anchor, year, tier)] == pytest.approx(spend)
     # read-only: a writer can still open the file afterwards, and the file was not changed by the reader
     with duckdb.connect(str(warehouse)) as con:
-        assert con.execute("select count(*) from marts.fct_spend_by_tier").fetchone()[0] == len(spend_df)
+        assert con.execute("select count(*) from publication.fct_spend_by_tier").fetchone()[0] == len(spend_df)
 
 
 def test_load_spend_by_tier_reads_the_placement_basis(warehouse: Path):
@@ -258,6 +259,20 @@ def influenceable_share_nw(warehouse: Path) -> dict[tuple[str, int], float]:
     return {(a, int(y)): float(s) for a, y, s in rows}
 
 
+def withheld_share_nw(warehouse: Path) -> set[tuple[str, int]]:
+    """The anchor-years whose influenceable Nieuw-West share the disclosure rule withholds."""
+    return {(a, int(y)) for a, y in query(warehouse, """
+        select anchor_code, year from publication.fct_nieuw_west_progress
+        where spend_scope = 'influenceable' and is_suppressed""")}
+
+
+def shown_share(warehouse: Path, anchor: str, year: int) -> str:
+    """What the dashboard must show: the share computed from the lines, or 'onderdrukt'."""
+    if (anchor, year) in withheld_share_nw(warehouse):
+        return "onderdrukt"
+    return format_pct(influenceable_share_nw(warehouse)[(anchor, year)])
+
+
 def test_dashboard_file_is_self_contained(built):
     _, path = built
     text = path.read_text(encoding="utf-8")
@@ -376,7 +391,7 @@ def test_overview_shares_match_the_warehouse(browser_page, built):
     anchors = [a for (a,) in query(warehouse, "select distinct anchor_code from marts.fct_invoice_lines")]
     assert len(anchors) == 6
     for a in anchors:
-        assert page.get_by_test_id(f"kpi-{a}").inner_text() == format_pct(shares[(a, year)]), a
+        assert page.get_by_test_id(f"kpi-{a}").inner_text() == shown_share(warehouse, a, year), a
     (latest,) = query(warehouse, "select max(invoice_date) from raw.invoice_lines")[0]
     months = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
               "oktober", "november", "december"]  # fmt: skip
@@ -397,30 +412,42 @@ def test_filters_drive_what_is_shown(browser_page, built):
     before = page.get_by_test_id("org-aandeel").inner_text()
     choose(page, anchor, year)
     shown = page.get_by_test_id("org-aandeel").inner_text()
-    assert shown == format_pct(shares[(anchor, year)])
-    assert shown != before or format_pct(shares[("gemeente_amsterdam", years[-1])]) == shown
+    assert shown == shown_share(warehouse, anchor, year)
+    assert shown != before or shown_share(warehouse, "gemeente_amsterdam", years[-1]) == shown
     assert page.locator("#kop-organisatie").inner_text().endswith(f"OLVG, {year}")
     # the quarter chart now shows the chosen year
     xs = page.evaluate("document.getElementById('fig-ringen-per-kwartaal').data[0].x")
     assert xs and all(x.endswith(str(year)) for x in xs)
-    # the top suppliers table: the mart's rows of this anchor-year, withheld names as such
+    # the top suppliers table: the published rows of this anchor-year (no sole traders or partnerships:
+    # their amounts are one person's income), legal entities without a name in the register as such
     rows = query(warehouse, f"""
-        select count(*), count(*) filter (where organisation_name is null) from marts.fct_top_non_local_suppliers
+        select count(*), count(*) filter (where organisation_name is null)
+        from publication.fct_top_non_local_suppliers
         where anchor_code = '{anchor}' and year = {year} and supplier_rank <= 25""")[0]
+    (persons,) = query(warehouse, f"""
+        select count(*) from marts.fct_top_non_local_suppliers
+        where anchor_code = '{anchor}' and year = {year} and is_suppressed""")[0]
     table = page.locator("#blok-top-leveranciers tbody tr")
     assert table.count() == rows[0]
     assert page.locator("#blok-top-leveranciers tbody tr.afgeschermd").count() == rows[1]
+    assert persons == 0 or table.count() <= 25  # the withheld ones are not listed at all
+    ranks = [int(t) for t in page.locator("#blok-top-leveranciers tbody tr th").all_inner_texts()]
+    assert ranks == list(range(1, len(ranks) + 1))  # no gap shows where a withheld supplier stood
     # co-operatives, from the invoice lines and the register's legal forms
     visit(page, "cooperaties")
     (coop,) = query(warehouse, f"""
         select coalesce(sum(amount_excl_vat) filter (where is_influenceable), 0) from marts.fct_invoice_lines
         where anchor_code = '{anchor}' and year(invoice_date) = {year}
           and (legal_form ilike 'coöperatie%' or legal_form = 'Onderlinge waarborgmaatschappij')""")[0]
-    assert page.get_by_test_id("coop-eur").inner_text() == format_eur(float(coop))
+    coop_withheld = query(warehouse, f"""
+        select count(*) from publication.fct_spend_by_recipient_group where anchor_code = '{anchor}'
+          and year = {year} and dimension = 'legal_form_group' and group_code = 'cooperative' and is_suppressed""")
+    want = "onderdrukt" if coop_withheld[0][0] else format_eur(float(coop))
+    assert page.get_by_test_id("coop-eur").inner_text() == want
     # the overview highlights the chosen anchor's card, for the chosen year
     visit(page, "overzicht")
     assert page.locator(".kpi.gekozen").get_attribute("data-anchor") == anchor
-    assert page.get_by_test_id(f"kpi-{anchor}").inner_text() == format_pct(shares[(anchor, year)])
+    assert page.get_by_test_id(f"kpi-{anchor}").inner_text() == shown_share(warehouse, anchor, year)
     choose(page, "gemeente_amsterdam", years[-1])
     assert errors == []
 

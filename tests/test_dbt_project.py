@@ -53,7 +53,7 @@ DELIVERY_COLUMNS = [
     ("duplicate_of", "VARCHAR"), ("superseded_by", "VARCHAR"), ("reason", "VARCHAR"),
     ("rows_read", "BIGINT"), ("rows_loaded", "BIGINT"), ("rows_rejected", "BIGINT"), ("rows_superseded", "BIGINT"),
     ("euros_read", "DECIMAL(18,2)"), ("euros_loaded", "DECIMAL(18,2)"), ("euros_rejected", "DECIMAL(18,2)"),
-    ("euros_superseded", "DECIMAL(18,2)"), ("processed_at", "TIMESTAMP"),
+    ("euros_superseded", "DECIMAL(18,2)"), ("processed_at", "TIMESTAMP"), ("loader_fingerprint", "VARCHAR"),
 ]
 
 # kvk_nummer, vestigingsnummer, hoofdvestiging, rechtsvorm, postcode, plaats, sbi, peildatum
@@ -179,6 +179,16 @@ def reference_dir() -> Path:
     raise FileNotFoundError("reference CSVs not found in data/reference or ../shared/reference")
 
 
+# The warehouses built here by hand are not the synthetic sample, so dbt needs a pseudonym salt (see
+# ingestion/privacy.py): a test salt, never a real one.
+TEST_SALT = "salt-for-the-dbt-project-tests-only"
+
+
+def dbt_env(warehouse: Path) -> dict[str, str]:
+    return {**os.environ, "CWB_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "CWB_PSEUDONYM_SALT": TEST_SALT}
+
+
 def dbt_executable() -> str:
     local = Path(sys.executable).with_name("dbt")
     found = str(local) if local.exists() else shutil.which("dbt")
@@ -238,7 +248,7 @@ def build_warehouse(path: Path) -> None:
                 in enumerate(DELIVERY_ROWS):
             con.execute(
                 "insert into raw.deliveries values (?, ?, ?, 1024, TIMESTAMP '2025-01-02 10:00:00' + to_minutes(?), "
-                "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, TIMESTAMP '2025-01-03 06:00:00')",
+                "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, TIMESTAMP '2025-01-03 06:00:00', 'fingerprint')",
                 [anchor, source_file, "ab" * 32 if status == "duplicate" or source_file == HVA else f"{position:064d}",
                  position, period, status, duplicate_of, superseded_by, reason, *rows,
                  *(None if e is None else Decimal(e) for e in euros)],
@@ -273,7 +283,7 @@ def built_warehouse(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dbt")
     warehouse = tmp / "cwb.duckdb"
     build_warehouse(warehouse)
-    env = {**os.environ, "CWB_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = dbt_env(warehouse)
     target = tmp / "target"
     started = time.monotonic()
     result = subprocess.run(
@@ -336,9 +346,11 @@ def test_mart_column_types_follow_the_contract(built_warehouse):
         where table_schema = 'marts' and table_name = 'fct_spend_by_tier' order by ordinal_position
     """))
     assert list(types) == ["anchor_code", "anchor_name", "year", "tier", "tier_label_nl", "tier_order",
-                           "spend_eur", "n_lines", "placement_basis", "share"]
+                           "spend_eur", "n_lines", "placement_basis", "share", "is_suppressed",
+                           "is_period_total_suppressed", "suppression_reason"]
     assert types["spend_eur"] == "DECIMAL(18,2)"
     assert types["share"] == "DOUBLE"
+    assert types["is_suppressed"] == "BOOLEAN"
 
 
 def test_each_line_is_placed_by_the_expected_rule(built_warehouse):
@@ -424,7 +436,8 @@ def test_raw_deliveries_follows_the_contract(built_warehouse):
         select column_name, data_type from information_schema.columns
         where table_schema = 'staging' and table_name = 'stg_anchors__deliveries' order by ordinal_position
     """)
-    assert staged == DELIVERY_COLUMNS
+    # the loader's fingerprint (which YAML and code read the file) stays in raw: staging does not select it
+    assert staged == [c for c in DELIVERY_COLUMNS if c[0] != "loader_fingerprint"]
 
 
 def test_delivery_reconciliation_matches_hand_computed_figures(built_warehouse):
@@ -500,7 +513,7 @@ def test_docs_generate_writes_the_site_with_the_marts_in_the_catalog(built_wareh
     warehouse, _, _ = built_warehouse
     tmp = warehouse.parent
     target = tmp / "docs_target"
-    env = {**os.environ, "CWB_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = dbt_env(warehouse)
     result = subprocess.run(
         [dbt_executable(), "docs", "generate", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project",
          "--target-path", str(target), "--log-path", str(tmp / "docs_logs")],

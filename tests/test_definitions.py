@@ -105,10 +105,17 @@ EXPECTED_ASSETS = {
     "marts/fct_investment_fund",
     "marts/fct_programme_targets",
     "exports/koop_lokaal_directory",
-    # Exports for analysts (issue 6): every mart as Parquet, and the Excel workbook.
+    # Exports for analysts (issue 6): every published mart as Parquet, and the Excel workbook.
     "exports/marts_parquet",
     "exports/marts_excel",
+    # Privacy by design (issue 9): disclosure control and one publication view per mart but the line-level one.
+    "intermediate/int_disclosure_suppliers",
+    "intermediate/int_disclosure_contributions",
+    "intermediate/int_disclosure_relations",
+    "intermediate/int_disclosure_decisions",
 }
+PUBLISHED_MARTS = {k.split("/", 1)[1] for k in EXPECTED_ASSETS if k.startswith("marts/")} - {"fct_invoice_lines"}
+EXPECTED_ASSETS |= {f"publication/pub_{m}" for m in PUBLISHED_MARTS}
 
 
 def test_asset_graph_is_pinned():
@@ -138,17 +145,25 @@ def test_lineage_runs_from_landing_files_to_dashboard():
             "marts/fct_spend_by_tier", "raw/kvk_establishments", "reference/amsterdam_pc4_stadsdeel"} <= above_dashboard
 
 
-def test_snapshot_and_exports_are_built_after_every_mart():
-    """The snapshot is published once every mart is built; the exports read it (so they follow it too)."""
+def test_snapshot_and_exports_are_built_after_every_mart_and_publication_view():
+    """The snapshot is published once every mart and publication view is built; the exports read its
+    publication views (so they follow both); what leaves the platform never depends on a mart but the
+    line-level one, read by the dashboard only for the date of the data."""
     graph = defs.resolve_asset_graph()
     marts = {k for k in EXPECTED_ASSETS if k.startswith("marts/")}
-    assert len(marts) >= 21
+    published = {k for k in EXPECTED_ASSETS if k.startswith("publication/")}
+    assert len(marts) >= 21 and len(published) == len(marts) - 1
+    assert "publication/pub_fct_invoice_lines" not in published
     parents_of = lambda key: {p.to_user_string() for p in graph.get(AssetKey.from_user_string(key)).parent_keys}  # noqa: E731
-    assert parents_of("published/marts_snapshot") == marts
+    assert parents_of("published/marts_snapshot") == marts | published
     for export in ("exports/marts_parquet", "exports/marts_excel"):
-        assert parents_of(export) == marts | {"published/marts_snapshot"}, export
+        assert parents_of(export) == published | {"published/marts_snapshot"}, export
     for reader in ("dashboards/spend_dashboard", "exports/koop_lokaal_directory"):
         assert "published/marts_snapshot" in parents_of(reader), reader
+    dashboard = parents_of("dashboards/spend_dashboard")
+    assert {p for p in dashboard if p.startswith("marts/")} == {"marts/fct_invoice_lines"}
+    directory = parents_of("exports/koop_lokaal_directory")
+    assert directory == {"publication/pub_fct_koop_lokaal_directory", "published/marts_snapshot"}
 
 
 def test_every_ingested_asset_is_gated_by_a_blocking_pandera_check():
@@ -187,6 +202,7 @@ def test_jobs_and_schedules():
 def test_asset_keys_follow_dbt_folders():
     assert asset_key_for("model", ["staging", "raw"], "stg_x", None) == AssetKey(["staging", "stg_x"])
     assert asset_key_for("model", ["marts"], "fct_y", None) == AssetKey(["marts", "fct_y"])
+    assert asset_key_for("model", ["publication"], "pub_fct_y", None) == AssetKey(["publication", "pub_fct_y"])
     assert asset_key_for("source", [], "invoice_lines", "raw") == AssetKey(["raw", "invoice_lines"])
     assert asset_key_for("seed", [], "mra_gemeenten", None) == AssetKey(["reference", "mra_gemeenten"])
     assert dbt_build_args() == ["build", "--exclude", "resource_type:unit_test"]

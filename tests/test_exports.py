@@ -77,11 +77,14 @@ def test_sheet_names_fit_excel():
 
 @pytest.fixture
 def small_warehouse(tmp_path):
+    """The exports read schema publication (what may leave the platform); the date of the data comes from
+    the line-level mart in schema marts. A line-level table in publication exercises the Parquet-only path."""
     path = tmp_path / "wh.duckdb"
     with duckdb.connect(str(path)) as con:
+        con.execute("create schema publication")
         con.execute("create schema marts")
         con.execute("""
-            create table marts.fct_spend_by_tier as select * from (values
+            create table publication.fct_spend_by_tier as select * from (values
                 ('olvg', 'OLVG', 2024, 'nieuw_west', 1234567.89::decimal(18,2), 3::bigint, 0.1234::double, 'cles'),
                 ('olvg', 'OLVG', 2024, 'unknown', -10.50::decimal(18,2), 1::bigint, NULL::double, 'cles'),
                 ('hva', '=HYPERLINK("x")', 2023, 'abroad', NULL::decimal(18,2), 0::bigint, 'nan'::double, 'cles'))
@@ -91,12 +94,13 @@ def small_warehouse(tmp_path):
                 ('k1', 'olvg', date '2024-03-01', 12.34::decimal(18,2), true),
                 ('k2', 'olvg', date '2025-06-30', -1.00::decimal(18,2), false))
               t(invoice_line_key, anchor_code, invoice_date, amount_excl_vat, is_influenceable)""")
+        con.execute("create table publication.fct_invoice_lines as select * from marts.fct_invoice_lines")
         con.execute("""
-            create table marts.fct_delivery_reconciliation as select * from (values
+            create table publication.fct_delivery_reconciliation as select * from (values
                 ('olvg', 'landing/olvg/a.csv', timestamp '2025-01-02 03:04:05', true),
                 ('hva', 'landing/hva/c.csv', NULL, NULL))
               t(anchor_code, source_file, processed_at, reconciles)""")
-        con.execute("""create table marts.fct_lm3 as select 'olvg' as anchor_code, 2024 as year,
+        con.execute("""create table publication.fct_lm3 as select 'olvg' as anchor_code, 2024 as year,
                        1.5::double as lm3, '2026.1' as metric_definition_version""")
     return path
 
@@ -170,15 +174,16 @@ def test_parquet_round_trip(small_warehouse, tmp_path):
     with duckdb.connect(str(small_warehouse), read_only=True) as con:
         for mart in result.rows:
             f = out / "parquet" / f"{mart}.parquet"
-            assert con.execute(f"describe select * from marts.{mart}").fetchall() == \
+            assert con.execute(f"describe select * from publication.{mart}").fetchall() == \
                    con.execute(f"describe select * from read_parquet('{f}')").fetchall()
             diff = con.execute(f"""select count(*) from (
-                (select * from marts.{mart} except all select * from read_parquet('{f}'))
-                union all (select * from read_parquet('{f}') except all select * from marts.{mart}))""").fetchone()
+                (select * from publication.{mart} except all select * from read_parquet('{f}'))
+                union all (select * from read_parquet('{f}') except all select * from publication.{mart}))"""
+                               ).fetchone()
             assert diff == (0,), mart
         kv = dict(con.execute(f"select key::varchar, value::varchar from parquet_kv_metadata("
                               f"'{out / 'parquet' / 'fct_lm3.parquet'}')").fetchall())
-    assert kv["cwb_mart"] == "marts.fct_lm3"
+    assert kv["cwb_mart"] == "publication.fct_lm3"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -197,6 +202,25 @@ def warehouse_marts(pipeline) -> dict[str, list[str]]:
     return marts
 
 
+@pytest.fixture(scope="module")
+def published(pipeline) -> dict[str, list[str]]:
+    """The publication views: what the exports hold (every mart but the line-level one)."""
+    _, _, warehouse, _ = pipeline
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("select table_name, column_name from information_schema.columns "
+                           "where table_schema = 'publication' order by table_name, ordinal_position").fetchall()
+    views: dict[str, list[str]] = {}
+    for table, column in rows:
+        views.setdefault(table, []).append(column)
+    return views
+
+
+def test_every_mart_but_the_line_level_one_is_published_as_it_is(warehouse_marts, published):
+    assert set(published) == set(warehouse_marts) - {"fct_invoice_lines"}
+    for mart, columns in published.items():
+        assert columns == warehouse_marts[mart], mart
+
+
 def test_every_column_of_the_built_marts_has_a_dutch_label(warehouse_marts):
     assert len(warehouse_marts) >= 21
     missing = sorted({f"{m}.{c}" for m, cols in warehouse_marts.items() for c in cols if c not in COLUMNS_NL})
@@ -204,29 +228,35 @@ def test_every_column_of_the_built_marts_has_a_dutch_label(warehouse_marts):
     assert not set(warehouse_marts) - set(MARTS_NL)
 
 
-def test_exports_of_the_sample(pipeline, warehouse_marts):
+def test_exports_of_the_sample(pipeline, published):
     result, _, warehouse, out = pipeline
     for key in ("exports/marts_parquet", "exports/marts_excel"):
         mats = result.asset_materializations_for_node(key.replace("/", "__"))
         assert mats, key
         meta = mats[-1].metadata
         assert meta["size_bytes"].value > 0 and meta["seconds"].value >= 0
-        in_file = len(warehouse_marts) - len(PARQUET_ONLY) if key.endswith("excel") else len(warehouse_marts)
-        assert meta["n_marts"].value == in_file
+        assert meta["n_marts"].value == len(published)
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        counts = {m: con.execute(f"select count(*) from marts.{m}").fetchone()[0] for m in warehouse_marts}
+        counts = {m: con.execute(f"select count(*) from publication.{m}").fetchone()[0] for m in published}
         latest = con.execute("select max(invoice_date) from marts.fct_invoice_lines").fetchone()[0]
-        for mart in warehouse_marts:
+        for mart in published:
             f = out / "exports" / "parquet" / f"{mart}.parquet"
             assert con.execute(f"select count(*) from read_parquet('{f}')").fetchone()[0] == counts[mart], mart
             assert [r[0] for r in con.execute(f"describe select * from read_parquet('{f}')").fetchall()] \
-                   == warehouse_marts[mart]
+                   == published[mart]
+            # what is exported is the publication view, suppressed figures NULL included
+            diff = con.execute(f"""select count(*) from (
+                (select * from publication.{mart} except all select * from read_parquet('{f}'))
+                union all (select * from read_parquet('{f}') except all select * from publication.{mart}))"""
+                               ).fetchone()
+            assert diff == (0,), mart
+    # the line-level mart is not exported: one sole trader's lines add up to its income
+    assert not (out / "exports" / "parquet" / "fct_invoice_lines.parquet").exists()
 
     sheets = read_sheets(out / "exports" / WORKBOOK_NAME)
-    assert counts["fct_invoice_lines"] > 0
     assert MARTS_NL["fct_invoice_lines"][0] not in sheets
-    for mart, columns in warehouse_marts.items():
+    for mart, columns in published.items():
         if mart in PARQUET_ONLY:
             continue
         rows = sheets[MARTS_NL[mart][0]]
@@ -237,6 +267,7 @@ def test_exports_of_the_sample(pipeline, warehouse_marts):
     about = "\n".join(" | ".join(str(c) for c in row) for row in sheets[SHEET_ABOUT])
     assert isinstance(latest, date) and latest.isoformat() in about
     assert "synthetische voorbeeldgegevens" in about  # the sample has ground truth: it is synthetic
+    assert "Onderdrukte cijfers" in about
     definitions = [r for r in sheets[SHEET_DEFINITIONS][1:] if r[3]]
-    assert {(r[0], r[3]) for r in definitions} == {(m, c) for m, cols in warehouse_marts.items() for c in cols}
+    assert {(r[0], r[3]) for r in definitions} == {(m, c) for m, cols in published.items() for c in cols}
     assert all(r[5] for r in definitions), "every column has its definition from the dbt docs"

@@ -12,7 +12,6 @@ Two kinds of checks:
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +23,7 @@ import pytest
 from ingestion.config import load_anchor_configs
 from ingestion.programme import ProgrammeInputs, write_programme
 from ingestion.warehouse import load_reference_table
-from tests.test_dbt_project import KVK_COLUMNS, REFERENCE_TABLES, dbt_executable, reference_dir
+from tests.test_dbt_project import KVK_COLUMNS, REFERENCE_TABLES, dbt_env, dbt_executable, reference_dir
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_PROJECT = REPO / "dbt_project"
@@ -380,7 +379,7 @@ def build_planted_warehouse(path: Path) -> None:
 
 
 def run_dbt(warehouse: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CWB_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = dbt_env(warehouse)
     result = subprocess.run(
         [dbt_executable(), *args, "--project-dir", "dbt_project", "--profiles-dir", "dbt_project",
          "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")],

@@ -11,7 +11,7 @@ sums over the creditors whose true exclusion class is empty.
 
 from __future__ import annotations
 
-import hashlib
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from ingestion.privacy import SALT_ENV, SAMPLE_SALT, keyed_key
 from tests.test_pipeline_e2e import REF, expected_creditor_tiers, pc4_tier_table
 
 SEEDS = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
@@ -36,7 +37,8 @@ NATURAL_PERSON_FORMS = {"Eenmanszaak", "Vennootschap onder firma", "Maatschap", 
 
 
 def md5_key(*parts: str) -> str:
-    return hashlib.md5("|".join(parts).encode()).hexdigest()
+    """The marts' supplier_key: a keyed hash with the sample's public salt (macro keyed_key)."""
+    return keyed_key(*parts, salt=os.environ.get(SALT_ENV) or SAMPLE_SALT)
 
 
 def size_class(n: int) -> str:

@@ -5,7 +5,7 @@ ground truth."""
 
 from __future__ import annotations
 
-import hashlib
+import os
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from ingestion.privacy import SALT_ENV, SAMPLE_SALT, keyed_key
 from ingestion.programme import ProgrammeInputError, read_programme
 from tests.test_pipeline_e2e import pc4_tier_table
 
@@ -23,7 +24,8 @@ NATURAL_PERSON_FORMS = {"Eenmanszaak", "Maatschap", "Vennootschap onder firma", 
 
 
 def md5(text: str) -> str:
-    return hashlib.md5(text.encode("utf-8")).hexdigest()
+    """The marts' keys of a vestigingsnummer: a keyed hash with the sample's public salt (macro keyed_key)."""
+    return keyed_key(text, salt=os.environ.get(SALT_ENV) or SAMPLE_SALT)
 
 
 @pytest.fixture

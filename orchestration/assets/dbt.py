@@ -11,7 +11,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration.project import DBT_PROJECT_DIR, DUCKDB_POOL, dbt_project
 from orchestration.resources import CwbPaths
 
-LAYERS = ("staging", "intermediate", "marts")
+LAYERS = ("staging", "intermediate", "marts", "publication")
 DBT_TARGET_DIR = DBT_PROJECT_DIR / "target"
 KEEP_DBT_RUN_FOLDERS = 3
 

@@ -28,11 +28,11 @@ COLUMNS = {
 
 @asset(
     key=DIRECTORY_KEY,
-    deps=[AssetKey(["marts", "fct_koop_lokaal_directory"]), PUBLISHED_KEY],
+    deps=[AssetKey(["publication", "pub_fct_koop_lokaal_directory"]), PUBLISHED_KEY],
     group_name="exports",
     kinds={"csv", "json"},
     description="Koop Lokaal directory of local suppliers in Nieuw-West by sector and neighbourhood (CSV and "
-                "JSON, Dutch field names), from marts.fct_koop_lokaal_directory: legal entities only, so no "
+                "JSON, Dutch field names), from publication.fct_koop_lokaal_directory: legal entities only, so no "
                 "sole trader's name is published.",
 )
 def koop_lokaal_directory(context: AssetExecutionContext, paths: CwbPaths) -> MaterializeResult:
@@ -42,7 +42,7 @@ def koop_lokaal_directory(context: AssetExecutionContext, paths: CwbPaths) -> Ma
     started = time.perf_counter()
     select = ", ".join(f"{src} as {dst}" for dst, src in COLUMNS.items())
     with connect(paths.published_path(), read_only=True) as con:
-        df = con.execute(f"select {select} from marts.fct_koop_lokaal_directory "
+        df = con.execute(f"select {select} from publication.fct_koop_lokaal_directory "
                          "order by doelsector nulls last, gebied nulls last, naam nulls last").df()
     folder = paths.output_path() / "koop_lokaal"
     folder.mkdir(parents=True, exist_ok=True)

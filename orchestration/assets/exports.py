@@ -1,15 +1,15 @@
-"""Exports for analysts, built after the marts: every mart as Parquet, and an Excel workbook with Dutch
-headers and a definitions sheet (the logic is plain Python in ``dashboards/exports.py``).
-
-They read the published snapshot of the marts (orchestration/assets/publish.py), not the working
-warehouse, so they neither wait for a run that writes it nor block one. Each file is written beside its
-final name and moved into place when complete."""
+"""Exports for analysts, built after the publication views: every published mart as Parquet, and an Excel
+workbook with Dutch headers and a definitions sheet (the logic is plain Python in ``dashboards/exports.py``).
+They read schema ``publication`` (figures that would reveal a sole trader's income are NULL there) of the
+published snapshot (orchestration/assets/publish.py), never the marts and not the working warehouse, so
+they neither wait for a run that writes it nor block one; the line-level fct_invoice_lines is not
+published. Each file is written beside its final name and moved into place when complete."""
 
 # No `from __future__ import annotations` here: Dagster checks the context parameter's type hint.
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from orchestration.assets.publish import MART_KEYS, PUBLISHED_KEY
+from orchestration.assets.publish import PUBLICATION_KEYS, PUBLISHED_KEY
 from orchestration.project import dbt_project
 from orchestration.resources import CwbPaths
 
@@ -34,12 +34,12 @@ def _metadata(result) -> dict:
 
 @asset(
     key=AssetKey(["exports", "marts_parquet"]),
-    deps=[*MART_KEYS, PUBLISHED_KEY],
+    deps=[*PUBLICATION_KEYS, PUBLISHED_KEY],
     group_name="exports",
     kinds={"parquet", "duckdb"},
-    description="Every mart as a Parquet file, <CWB_OUTPUT_DIR>/exports/parquet/<mart>.parquet, written by "
-                "DuckDB's COPY (technical column names, the warehouse's types). The only export of the "
-                "line-level mart fct_invoice_lines.",
+    description="Every published mart (schema publication: suppressed figures NULL) as a Parquet file, "
+                "<CWB_OUTPUT_DIR>/exports/parquet/<mart>.parquet, written by DuckDB's COPY (technical column "
+                "names, the warehouse's types). The line-level fct_invoice_lines is not published.",
 )
 def marts_parquet(context: AssetExecutionContext, paths: CwbPaths) -> MaterializeResult:
     from dashboards.exports import export_parquet
@@ -52,13 +52,13 @@ def marts_parquet(context: AssetExecutionContext, paths: CwbPaths) -> Materializ
 
 @asset(
     key=AssetKey(["exports", "marts_excel"]),
-    deps=[*MART_KEYS, PUBLISHED_KEY],
+    deps=[*PUBLICATION_KEYS, PUBLISHED_KEY],
     group_name="exports",
     kinds={"excel", "duckdb"},
     description="Excel workbook <CWB_OUTPUT_DIR>/exports/cwb_marts.xlsx for analysts: a sheet per mart with "
                 "Dutch headers, 'Definities' (Dutch header, technical name, type and dbt definition per "
-                "column) and 'Over deze export' (date of the data, build time, metric definition version). "
-                "fct_invoice_lines is too large for Excel: Parquet only.",
+                "column) and 'Over deze export' (date of the data, build time, metric definition version, "
+                "what was suppressed and why). Reads the publication views (suppressed figures NULL).",
 )
 def marts_excel(context: AssetExecutionContext, paths: CwbPaths) -> MaterializeResult:
     from dashboards.exports import export_excel

@@ -65,7 +65,8 @@ establishments as (
 with_legal_form as (
 
     select
-        est.*,
+        -- the same rule as stg_kvk__establishments.is_natural_person, recomputed with the group
+        est.* exclude (is_natural_person),
         coalesce(groups.legal_form_group, 'unknown') as legal_form_group,
         coalesce(groups.is_natural_person, true) as is_natural_person
     from establishments as est

@@ -6,10 +6,17 @@
 -- found by supplier resolution, also when its address cannot be placed); legal_form and the SBI code
 -- are the line's own (int_invoice_lines_placed), the other attributes come from
 -- int_establishments_classified.
---   supplier_key       = md5('organisation' | KvK number) when an establishment is known, else
---                        md5('creditor' | anchor_code | supplier_ref): a stable key that names nobody;
+--   supplier_key       = keyed_key('organisation' | KvK number) when an establishment is known, else
+--                        keyed_key('creditor' | anchor_code | supplier_ref): a stable key that names nobody
+--                        and, keyed with the project salt, cannot be reversed to a KvK number;
 --   legal_form_group   = the establishment's group; without an establishment `foreign` when the line
 --                        was placed abroad (supplier country not NL), else `unknown`;
+--   is_natural_person  = the supplier is, or may be, a natural person (privacy, docs/architecture.md):
+--                        TRUE when the creditor's name says so (vof, cv, maatschap, eenmanszaak:
+--                        stg_resolution__supplier_matches.privacy_basis = natural_person_marker); else the
+--                        establishment's legal form (natural-person or unknown form: TRUE); without an
+--                        establishment the creditor's class in stg_resolution__supplier_matches (TRUE
+--                        unless its name carries a legal-entity marker), TRUE when not found;
 --   target_sector      = the sector of the establishment's main SBI activity (`target_sector_basis`
 --                        = sbi); when no establishment or activity is known, the sector of the line's
 --                        CPV code (longest matching cpv prefix of `target_sector_codes`, else
@@ -32,6 +39,13 @@ staged_lines as (
 establishments as (
 
     select * from {{ ref('int_establishments_classified') }}
+
+),
+
+creditors as (
+
+    select anchor_code, supplier_ref, is_natural_person, privacy_basis
+    from {{ ref('stg_resolution__supplier_matches') }}
 
 ),
 
@@ -88,8 +102,8 @@ classified as (
         est.vestigingsnummer,
         est.kvk_number as organisation_kvk_number,
         case
-            when est.kvk_number is not null then {{ surrogate_key(["'organisation'", 'est.kvk_number']) }}
-            else {{ surrogate_key(["'creditor'", 'lines.anchor_code', 'lines.supplier_ref']) }}
+            when est.kvk_number is not null then {{ keyed_key(["'organisation'", 'est.kvk_number']) }}
+            else {{ keyed_key(["'creditor'", 'lines.anchor_code', 'lines.supplier_ref']) }}
         end as supplier_key,
         lines.legal_form,
         case
@@ -97,7 +111,11 @@ classified as (
             when lines.placement_method = 'abroad' then 'foreign'
             else 'unknown'
         end as legal_form_group,
-        coalesce(est.is_natural_person, true) as is_natural_person,
+        case
+            when creditors.privacy_basis = 'natural_person_marker' then true
+            when est.vestigingsnummer is not null then est.is_natural_person
+            else coalesce(creditors.is_natural_person, true)
+        end as is_natural_person,
         est.organisation_name,
         est.organisation_n_employees,
         coalesce(est.size_class, 'unknown') as size_class,
@@ -117,6 +135,9 @@ classified as (
         on lines.vestigingsnummer = est.vestigingsnummer
     left join cpv_sectors as cpv
         on lines.invoice_line_key = cpv.invoice_line_key
+    left join creditors
+        on lines.anchor_code = creditors.anchor_code
+        and lines.supplier_ref = creditors.supplier_ref
 
 ),
 

@@ -11,6 +11,11 @@
 --                          lowest tier order, then alphabetical): under the default CLES basis an
 --                          organisation has one tier, and its establishments usually one activity.
 --   supplier_refs        = the anchor's creditor numbers of the supplier, sorted, comma-separated.
+--   non_local_rank       = the CLES "top 300" rank: row_number() over (anchor, year order by
+--                          influenceable_spend_eur desc, supplier_key) among the suppliers whose tier is not
+--                          nieuw_west and whose influenceable spend is positive; NULL for the others
+--                          (fct_top_non_local_suppliers lists rank <= var top_suppliers_per_anchor_year,
+--                          and the disclosure rule counts those suppliers' amounts as published).
 -- Names stay NULL for natural persons (int_establishments_classified); kvk_number is kept here
 -- (intermediate) and nulled for natural persons in the marts.
 with
@@ -87,7 +92,7 @@ spend as (
 
 ),
 
-final as (
+joined as (
 
     select
         spend.anchor_code,
@@ -118,6 +123,20 @@ final as (
         on spend.anchor_code = profiles.anchor_code
         and spend.invoice_year = profiles.invoice_year
         and spend.supplier_key = profiles.supplier_key
+
+),
+
+final as (
+
+    select
+        *,
+        case
+            when tier <> 'nieuw_west' and influenceable_spend_eur > 0 then row_number() over (
+                partition by anchor_code, invoice_year, (tier <> 'nieuw_west' and influenceable_spend_eur > 0)
+                order by influenceable_spend_eur desc, supplier_key
+            )
+        end as non_local_rank
+    from joined
 
 )
 

@@ -8,7 +8,19 @@
 -- creditor with that amount (matched_on = 'invoice_line': a credit of one line of a larger invoice).
 -- Of several candidates the closest is shown: invoice_total before invoice_line, then an original dated
 -- on or before the credit note, then the smallest distance in days, then the lowest invoice_id.
+-- Privacy (docs/architecture.md, "Privacy"): a credit note of a creditor that is, or may be, a natural
+-- person (any of its lines' suppliers; not found: counts as one) has its amount withheld in publications:
+-- is_suppressed, suppression_reason `natural_person`. The figures here stay exact.
 with
+
+creditors as (
+
+    -- a creditor is protected when any of its lines' suppliers is, or may be, a natural person
+    select anchor_code, supplier_ref, bool_or(is_natural_person) as is_natural_person
+    from {{ ref('int_invoice_lines_classified') }}
+    group by anchor_code, supplier_ref
+
+),
 
 invoices as (
 
@@ -97,8 +109,13 @@ final as (
         best.original_invoice_id is not null as has_matching_original,
         best.matched_on,
         best.original_invoice_id,
-        best.original_invoice_date
+        best.original_invoice_date,
+        coalesce(creditors.is_natural_person, true) as is_suppressed,
+        case when coalesce(creditors.is_natural_person, true) then 'natural_person' end as suppression_reason
     from credit_notes as cn
+    left join creditors
+        on cn.anchor_code = creditors.anchor_code
+        and cn.supplier_ref = creditors.supplier_ref
     left join best_candidate as best
         on cn.anchor_code = best.anchor_code
         and cn.supplier_ref = best.supplier_ref

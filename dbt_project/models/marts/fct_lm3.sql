@@ -6,6 +6,10 @@
 --             key = supplier_ref, for this anchor or '*'), else the share for its tier (scope 'tier')
 --   lm3     = (round 1 + round 2 + round 3) / round 1, between 1 and 3
 -- Staff wages are not in accounts-payable data; round 2 here is supplier spend only.
+-- Disclosure control (docs/architecture.md, "Privacy"): round 2 is the anchor-year's Nieuw-West spend and
+-- round 1 its total, the units `tier|anchor|year|<year>|nieuw_west` and `...|*` of int_disclosure_decisions.
+--   is_suppressed = either is withheld: round1_eur, round2_eur, round3_eur and lm3 are withheld in
+--                   publications (round 3 and LM3 follow from round 2).
 with
 
 lines as (
@@ -45,6 +49,13 @@ per_line as (
 
 ),
 
+decisions as (
+
+    select * from {{ ref('int_disclosure_decisions') }}
+    where family = 'tier'
+
+),
+
 rounds as (
 
     select
@@ -60,8 +71,14 @@ rounds as (
 )
 
 select
-    *,
+    rounds.*,
     round(cast(round1_eur + round2_eur + round3_eur as double) / nullif(cast(round1_eur as double), 0), 12)
         as lm3,
-    '{{ var("metric_definition_version") }}' as metric_definition_version
+    '{{ var("metric_definition_version") }}' as metric_definition_version,
+    {{ disclosure_is_suppressed('local') }} or {{ disclosure_is_suppressed('year_total') }} as is_suppressed,
+    coalesce({{ disclosure_reason('local') }}, {{ disclosure_reason('year_total') }}) as suppression_reason
 from rounds
+left join decisions as local
+    on local.unit_id = {{ disclosure_unit('tier', ['rounds.anchor_code', "'year'", 'rounds.year', "'nieuw_west'"]) }}
+left join decisions as year_total
+    on year_total.unit_id = {{ disclosure_unit('tier', ['rounds.anchor_code', "'year'", 'rounds.year', "'*'"]) }}

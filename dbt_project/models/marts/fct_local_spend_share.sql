@@ -16,6 +16,13 @@
 --                       spend nets to a negative amount (credit notes) is it the other way round.
 --   influenceable     = the lines no rule of seed influenceable_rules excludes (int_invoice_lines_placed)
 -- Shares are DOUBLE rounded to 12 decimals.
+-- Disclosure control (docs/architecture.md, "Privacy"; int_disclosure_decisions, units
+-- `tier|anchor|grain|period|tier` and the period total `...|*`, both spend scopes together): the figures
+-- stay exact here; publication views NULL them:
+--   is_suppressed               = spend_eur and the shares of this tier and period are withheld
+--   is_period_total_suppressed  = period_spend_eur and every share of the period are withheld
+--   is_share_range_suppressed   = share_low and share_high are withheld (they contain the unknown tier)
+--   suppression_reason          = threshold, dominance or secondary (of this tier's unit).
 with
 
 lines as (
@@ -27,6 +34,13 @@ lines as (
 geography_tiers as (
 
     select * from {{ ref('geography_tiers') }}
+
+),
+
+decisions as (
+
+    select * from {{ ref('int_disclosure_decisions') }}
+    where family = 'tier'
 
 ),
 
@@ -138,7 +152,7 @@ with_totals as (
 
 ),
 
-final as (
+labelled as (
 
     select
         with_totals.anchor_code,
@@ -181,6 +195,28 @@ final as (
                 as double
             ) / nullif(greatest(cast(with_totals.period_spend_eur as double), 0), 0) as share_if_unknown_in_tier
     ) as shares
+
+),
+
+final as (
+
+    select
+        labelled.*,
+        {{ disclosure_is_suppressed('own') }} as is_suppressed,
+        {{ disclosure_is_suppressed('period_total') }} as is_period_total_suppressed,
+        {{ disclosure_is_suppressed('own') }} or {{ disclosure_is_suppressed('period_total') }}
+        or {{ disclosure_is_suppressed('unknown_tier') }} as is_share_range_suppressed,
+        {{ disclosure_reason('own') }} as suppression_reason
+    from labelled
+    left join decisions as own
+        on own.unit_id = {{ disclosure_unit('tier', ['labelled.anchor_code', 'labelled.period_grain',
+                                                     'labelled.period', 'labelled.tier']) }}
+    left join decisions as period_total
+        on period_total.unit_id = {{ disclosure_unit('tier', ['labelled.anchor_code', 'labelled.period_grain',
+                                                              'labelled.period', "'*'"]) }}
+    left join decisions as unknown_tier
+        on unknown_tier.unit_id = {{ disclosure_unit('tier', ['labelled.anchor_code', 'labelled.period_grain',
+                                                              'labelled.period', "'unknown'"]) }}
 
 )
 

@@ -10,7 +10,10 @@
 --   n_anchors_buying     = number of anchors with lines to its organisation
 -- Privacy: names are NULL when the owners may be natural persons (eenmanszaak, VOF, maatschap, CV,
 -- or an unknown legal form); no KvK or vestiging numbers: establishment_key and supplier_key (the same
--- key as in the spend marts) are stable, pseudonymous keys.
+-- key as in the spend marts) are stable keys, keyed with the project salt. What the anchors pay such an
+-- organisation is one person's income: is_suppressed (suppression_reason `natural_person`), and the
+-- publication view withholds spend_all_anchors_eur and influenceable_spend_all_anchors_eur
+-- (docs/architecture.md, "Privacy").
 with
 
 activities as (
@@ -109,8 +112,8 @@ final as (
         dedup.sector_scheme,
         dedup.sector_code,
         names.sector_name,
-        {{ surrogate_key(["'establishment'", 'est.vestigingsnummer']) }} as establishment_key,
-        {{ surrogate_key(["'organisation'", 'est.kvk_number']) }} as supplier_key,
+        {{ keyed_key(["'establishment'", 'est.vestigingsnummer']) }} as establishment_key,
+        {{ keyed_key(["'organisation'", 'est.kvk_number']) }} as supplier_key,
         est.establishment_name,
         est.organisation_name,
         est.legal_form_group,
@@ -121,7 +124,9 @@ final as (
         cast(coalesce(spend.spend_all_anchors_eur, 0) as decimal(18, 2)) as spend_all_anchors_eur,
         cast(coalesce(spend.influenceable_spend_all_anchors_eur, 0) as decimal(18, 2))
             as influenceable_spend_all_anchors_eur,
-        coalesce(spend.n_anchors_buying, 0) as n_anchors_buying
+        coalesce(spend.n_anchors_buying, 0) as n_anchors_buying,
+        est.is_natural_person as is_suppressed,
+        case when est.is_natural_person then 'natural_person' end as suppression_reason
     from deduplicated as dedup
     inner join establishments as est
         on dedup.vestigingsnummer = est.vestigingsnummer

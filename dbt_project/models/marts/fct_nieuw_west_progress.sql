@@ -16,6 +16,18 @@
 --   on_track              = share_nieuw_west >= trajectory_share (NULL before and in the nulmeting year)
 -- Shares and point changes are DOUBLE rounded to 12 decimals: far below the 0.01 percentage point
 -- that is reported, and it keeps 0.1 + 0.05 equal to 0.15.
+-- Disclosure control (docs/architecture.md, "Privacy"): the figures stay exact; publication views
+-- withhold them by the suppression flags of fct_local_spend_share's year rows:
+--   is_suppressed                = the Nieuw-West tier or the year total is withheld: spend_nieuw_west_eur,
+--                                  the shares and range, the changes and on_track
+--   is_total_suppressed          = the year total is withheld: spend_eur
+--   is_range_suppressed          = the unknown tier (or the share itself) is withheld: spend_unknown_eur and
+--                                  the range
+--   is_previous_year_suppressed  = last year's share is withheld: the changes against last year
+--   is_baseline_suppressed       = the nulmeting year's share is withheld: baseline_share_nieuw_west,
+--                                  change_pp_vs_baseline, trajectory_share and on_track (the trajectory
+--                                  starts at the nulmeting share)
+--   suppression_reason           = of the Nieuw-West tier; `secondary` when only the total is withheld.
 with
 
 spend as (
@@ -43,7 +55,16 @@ per_year as (
         cast(coalesce(sum(spend_eur) filter (where tier = 'nieuw_west'), 0) as decimal(18, 2))
             as spend_nieuw_west_eur,
         cast(coalesce(sum(spend_eur) filter (where tier = 'unknown'), 0) as decimal(18, 2))
-            as spend_unknown_eur
+            as spend_unknown_eur,
+        coalesce(bool_or(is_suppressed) filter (where tier = 'nieuw_west'), false)
+        or coalesce(bool_or(is_period_total_suppressed), false) as is_suppressed,
+        coalesce(bool_or(is_period_total_suppressed), false) as is_total_suppressed,
+        coalesce(bool_or(is_share_range_suppressed) filter (where tier = 'nieuw_west'), false)
+        or coalesce(bool_or(is_suppressed) filter (where tier = 'unknown'), false) as is_range_suppressed,
+        coalesce(
+            max(suppression_reason) filter (where tier = 'nieuw_west'),
+            case when bool_or(is_period_total_suppressed) then 'secondary' end
+        ) as suppression_reason
     from spend
     group by anchor_code, year, spend_scope
 
@@ -74,7 +95,10 @@ with_baseline as (
             as previous_share_nieuw_west,
         lag(shares.spend_nieuw_west_eur) over by_scope_in_time
             as previous_spend_nieuw_west_eur,
-        lag(shares.year) over by_scope_in_time as previous_year
+        lag(shares.year) over by_scope_in_time as previous_year,
+        lag(shares.is_suppressed) over by_scope_in_time as previous_is_suppressed,
+        coalesce(bool_or(shares.is_suppressed) filter (where shares.year = targets.baseline_year) over by_scope, false)
+            as baseline_is_suppressed
     from shares
     left join targets
         on shares.anchor_code = targets.anchor_code
@@ -126,7 +150,13 @@ final as (
         target_share_nieuw_west,
         trajectory_share,
         case when year > baseline_year then share_nieuw_west >= trajectory_share end as on_track,
-        '{{ var("metric_definition_version") }}' as metric_definition_version
+        '{{ var("metric_definition_version") }}' as metric_definition_version,
+        is_suppressed,
+        is_total_suppressed,
+        is_range_suppressed or is_suppressed as is_range_suppressed,
+        coalesce(previous_is_suppressed and previous_year = year - 1, false) as is_previous_year_suppressed,
+        baseline_is_suppressed as is_baseline_suppressed,
+        suppression_reason
     from with_trajectory
 
 )

@@ -31,11 +31,23 @@
 -- The total columns stay. Influenceable leakage is not always <= total leakage: an excluded credit
 -- note can make the excluded part net negative. Per scheme the influenceable columns add up to
 -- fct_local_spend_share (year, influenceable) per anchor-year and tier (tested).
+-- Disclosure control (docs/architecture.md, "Privacy"): the rows are the same units as the target_sector
+-- and sbi_division rows of fct_spend_by_recipient_group (int_disclosure_decisions, unit
+-- `recipient|anchor|year|<scheme>|<sector>`), so both marts withhold the same figures:
+--   is_place_split_suppressed = the Nieuw-West / leaving / unknown-place columns and the leakage withheld
+--   is_suppressed             = every euro figure and share of the row withheld
+--   suppression_reason        = threshold, dominance or secondary.
 with
 
 lines as (
 
     select * from {{ ref('int_invoice_lines_classified') }}
+
+),
+
+decisions as (
+
+    select * from {{ ref('int_disclosure_decisions') }}
 
 ),
 
@@ -193,8 +205,15 @@ final as (
             else cast(0 as decimal(18, 2))
         end as influenceable_leakage_with_local_alternative_eur,
         cast(spend.influenceable_spend_leaving_nieuw_west_eur as double)
-        / nullif(cast(spend.influenceable_spend_eur as double), 0) as influenceable_share_leaving_nieuw_west
+        / nullif(cast(spend.influenceable_spend_eur as double), 0) as influenceable_share_leaving_nieuw_west,
+        {{ disclosure_is_suppressed('decisions') }} as is_suppressed,
+        {{ disclosure_is_place_split_suppressed('decisions') }} as is_place_split_suppressed,
+        {{ disclosure_reason('decisions') }} as suppression_reason
     from spend
+    left join decisions
+        on decisions.unit_id
+        = {{ disclosure_unit('recipient', ['spend.anchor_code', 'spend.year', 'spend.sector_scheme',
+                                           'spend.sector_code']) }}
     left join sector_names as names
         on spend.sector_scheme = names.sector_scheme
         and spend.sector_code = names.sector_code

@@ -11,6 +11,9 @@
 --                 = the profile of the anchor with the largest spend with it (int_suppliers_by_anchor_year)
 -- Privacy: the name is NULL when the owners may be natural persons; no KvK numbers: supplier_key is
 -- the stable key (the same as in the other recipient marts).
+-- Privacy (docs/architecture.md, "Privacy"): a row of a supplier that is, or may be, a natural person is one
+-- person's income: is_suppressed (suppression_reason `natural_person`) and publication views withhold its
+-- euro figures and shares. The figures here stay exact.
 with
 
 suppliers as (
@@ -31,7 +34,8 @@ shared as (
         sum(spend_nieuw_west_eur) as spend_nieuw_west_eur,
         sum(influenceable_spend_eur) as influenceable_spend_eur,
         sum(influenceable_spend_nieuw_west_eur) as influenceable_spend_nieuw_west_eur,
-        cast(sum(n_lines) as bigint) as n_lines
+        cast(sum(n_lines) as bigint) as n_lines,
+        bool_or(is_natural_person) as is_natural_person
     from suppliers
     group by invoice_year, supplier_key
     having count(distinct anchor_code) >= 2
@@ -68,7 +72,9 @@ final as (
         cast(shared.spend_nieuw_west_eur as decimal(18, 2)) as spend_nieuw_west_eur,
         cast(shared.influenceable_spend_eur as decimal(18, 2)) as influenceable_spend_eur,
         cast(shared.influenceable_spend_nieuw_west_eur as decimal(18, 2)) as influenceable_spend_nieuw_west_eur,
-        shared.n_lines
+        shared.n_lines,
+        shared.is_natural_person as is_suppressed,
+        case when shared.is_natural_person then 'natural_person' end as suppression_reason
     from shared
     inner join profiles
         on shared.invoice_year = profiles.invoice_year

@@ -27,11 +27,23 @@
 -- spend in fct_local_spend_share (period_grain 'year', spend_scope 'influenceable'; tested).
 --   spend_partial_sbi_mapping_eur = for the SBI dimensions, spend whose SBI 2008 code maps to SBI 2025
 --                                 only approximately (correspondence `partial`); NULL for the others.
+-- Disclosure control (docs/architecture.md, "Privacy"; int_disclosure_decisions, unit
+-- `recipient|anchor|year|dimension|group`): the figures stay exact here; publication views NULL them:
+--   is_place_split_suppressed = the Nieuw-West / Amsterdam split (and the partial-mapping spend) would
+--                                 reveal a sole trader's income (or protect another cell's): withheld
+--   is_suppressed               = every euro figure and share of the row is withheld
+--   suppression_reason          = threshold, dominance (the row fails the rule) or secondary.
 with
 
 lines as (
 
     select * from {{ ref('int_invoice_lines_classified') }}
+
+),
+
+decisions as (
+
+    select * from {{ ref('int_disclosure_decisions') }}
 
 ),
 
@@ -170,15 +182,22 @@ aggregated as (
 final as (
 
     select
-        *,
-        cast(spend_eur as double)
-        / nullif(cast(sum(spend_eur) over (partition by anchor_code, year, dimension) as double), 0)
+        aggregated.*,
+        cast(aggregated.spend_eur as double)
+        / nullif(cast(sum(aggregated.spend_eur) over by_dimension as double), 0)
             as share,
-        cast(influenceable_spend_eur as double)
-        / nullif(
-            cast(sum(influenceable_spend_eur) over (partition by anchor_code, year, dimension) as double), 0
-        ) as influenceable_share
+        cast(aggregated.influenceable_spend_eur as double)
+        / nullif(cast(sum(aggregated.influenceable_spend_eur) over by_dimension as double), 0)
+            as influenceable_share,
+        {{ disclosure_is_suppressed('decisions') }} as is_suppressed,
+        {{ disclosure_is_place_split_suppressed('decisions') }} as is_place_split_suppressed,
+        {{ disclosure_reason('decisions') }} as suppression_reason
     from aggregated
+    left join decisions
+        on decisions.unit_id
+        = {{ disclosure_unit('recipient', ['aggregated.anchor_code', 'aggregated.year', 'aggregated.dimension',
+                                           'aggregated.group_code']) }}
+    window by_dimension as (partition by aggregated.anchor_code, aggregated.year, aggregated.dimension)
 
 )
 

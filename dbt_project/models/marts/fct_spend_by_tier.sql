@@ -1,5 +1,10 @@
 -- Spend per anchor x year x geography tier, the contract of docs/architecture.md ("Marts").
 -- One row per anchor x year x tier that has lines; credit notes are netted.
+-- Disclosure control (docs/architecture.md, "Privacy"): the units of fct_local_spend_share's year grain
+-- (int_disclosure_decisions, `tier|anchor|year|<year>|<tier>` and the year total `...|*`):
+--   is_suppressed               = spend_eur and share withheld in publications
+--   is_period_total_suppressed  = share withheld (the anchor-year total is)
+--   suppression_reason          = threshold, dominance or secondary.
 with
 
 invoice_lines as (
@@ -11,6 +16,13 @@ invoice_lines as (
 geography_tiers as (
 
     select * from {{ ref('geography_tiers') }}
+
+),
+
+decisions as (
+
+    select * from {{ ref('int_disclosure_decisions') }}
+    where family = 'tier'
 
 ),
 
@@ -44,10 +56,17 @@ with_shares as (
         -- NULL when the anchor-year nets to zero: no share can be computed.
         cast(spend.spend_eur as double)
         / nullif(cast(sum(spend.spend_eur) over (partition by spend.anchor_code, spend.year) as double), 0)
-            as share
+            as share,
+        {{ disclosure_is_suppressed('own') }} as is_suppressed,
+        {{ disclosure_is_suppressed('year_total') }} as is_period_total_suppressed,
+        {{ disclosure_reason('own') }} as suppression_reason
     from spend
     left join geography_tiers as tiers
         on spend.tier = tiers.tier
+    left join decisions as own
+        on own.unit_id = {{ disclosure_unit('tier', ['spend.anchor_code', "'year'", 'spend.year', 'spend.tier']) }}
+    left join decisions as year_total
+        on year_total.unit_id = {{ disclosure_unit('tier', ['spend.anchor_code', "'year'", 'spend.year', "'*'"]) }}
 
 )
 

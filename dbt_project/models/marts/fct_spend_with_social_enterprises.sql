@@ -9,6 +9,9 @@
 -- Tier, sector and legal form group are the supplier's profile (int_suppliers_by_anchor_year).
 -- The name is NULL when the owners may be natural persons (privacy rule); no KvK or vestiging
 -- numbers leave the intermediate layer: supplier_key is the stable key.
+-- Privacy (docs/architecture.md, "Privacy"): a row of a supplier that is, or may be, a natural person is one
+-- person's income: is_suppressed (suppression_reason `natural_person`) and publication views withhold its
+-- euro figures and shares. The figures here stay exact.
 with
 
 suppliers as (
@@ -54,7 +57,9 @@ final as (
         cast(suppliers.spend_eur as double) / nullif(cast(years.anchor_year_spend_eur as double), 0) as share,
         cast(suppliers.influenceable_spend_eur as decimal(18, 2)) as influenceable_spend_eur,
         cast(suppliers.influenceable_spend_eur as double)
-        / nullif(cast(years.anchor_year_influenceable_spend_eur as double), 0) as influenceable_share
+        / nullif(cast(years.anchor_year_influenceable_spend_eur as double), 0) as influenceable_share,
+        suppliers.is_natural_person as is_suppressed,
+        case when suppliers.is_natural_person then 'natural_person' end as suppression_reason
     from suppliers
     inner join social_enterprises as social
         on suppliers.organisation_kvk_number = social.kvk_number

@@ -14,7 +14,19 @@
 --   days_apart      = suspect invoice_date - original invoice_date (>= 0);
 --   euros_at_stake  = abs(suspect amount_excl_vat): what was paid twice if the suspicion holds. Count a
 --                     suspect once when summing (it can pair with several originals and both rules).
+-- Privacy (docs/architecture.md, "Privacy"): a pair with a creditor that is, or may be, a natural person
+-- (either side; any of its lines' suppliers; not found: counts as one) has its amounts withheld in
+-- publications: is_suppressed, suppression_reason `natural_person`. The figures here stay exact.
 with
+
+creditors as (
+
+    -- a creditor is protected when any of its lines' suppliers is, or may be, a natural person
+    select anchor_code, supplier_ref, bool_or(is_natural_person) as is_natural_person
+    from {{ ref('int_invoice_lines_classified') }}
+    group by anchor_code, supplier_ref
+
+),
 
 invoices as (
 
@@ -91,21 +103,32 @@ pairs as (
 final as (
 
     select
-        anchor_code,
-        duplicate_rule,
-        supplier_ref,
-        invoice_id,
-        invoice_date,
-        year,
-        cast(n_lines as bigint) as n_lines,
-        amount_excl_vat,
-        original_supplier_ref,
-        original_invoice_id,
-        original_invoice_date,
-        original_amount_excl_vat,
-        cast(date_diff('day', original_invoice_date, invoice_date) as integer) as days_apart,
-        cast(abs(amount_excl_vat) as decimal(18, 2)) as euros_at_stake
+        pairs.anchor_code,
+        pairs.duplicate_rule,
+        pairs.supplier_ref,
+        pairs.invoice_id,
+        pairs.invoice_date,
+        pairs.year,
+        cast(pairs.n_lines as bigint) as n_lines,
+        pairs.amount_excl_vat,
+        pairs.original_supplier_ref,
+        pairs.original_invoice_id,
+        pairs.original_invoice_date,
+        pairs.original_amount_excl_vat,
+        cast(date_diff('day', pairs.original_invoice_date, pairs.invoice_date) as integer) as days_apart,
+        cast(abs(pairs.amount_excl_vat) as decimal(18, 2)) as euros_at_stake,
+        coalesce(suspect.is_natural_person, true) or coalesce(original.is_natural_person, true) as is_suppressed,
+        case
+            when coalesce(suspect.is_natural_person, true) or coalesce(original.is_natural_person, true)
+                then 'natural_person'
+        end as suppression_reason
     from pairs
+    left join creditors as suspect
+        on pairs.anchor_code = suspect.anchor_code
+        and pairs.supplier_ref = suspect.supplier_ref
+    left join creditors as original
+        on pairs.anchor_code = original.anchor_code
+        and pairs.original_supplier_ref = original.supplier_ref
 
 )
 

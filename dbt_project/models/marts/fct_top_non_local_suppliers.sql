@@ -23,6 +23,10 @@
 -- Privacy: the name is NULL when the owners may be natural persons or the legal form is unknown
 -- (foreign creditors included); no KvK numbers: supplier_key and supplier_refs (the anchor's own
 -- creditor numbers) identify the supplier.
+-- Privacy (docs/architecture.md, "Privacy"): a row of a supplier that is, or may be, a natural person is one
+-- person's income: is_suppressed (suppression_reason `natural_person`) and publication views withhold its
+-- euro figures and shares, and its rank (the published rank counts only the rows shown, so no
+-- gap reveals where a withheld supplier stood). The figures here stay exact.
 with
 
 suppliers as (
@@ -53,13 +57,9 @@ ranked as (
 
     select
         *,
-        row_number() over (
-            partition by anchor_code, invoice_year
-            order by influenceable_spend_eur desc, supplier_key
-        ) as supplier_rank
+        non_local_rank as supplier_rank
     from suppliers
-    where tier <> 'nieuw_west' and influenceable_spend_eur > 0
-    qualify supplier_rank <= {{ var('top_suppliers_per_anchor_year', 300) }}
+    where non_local_rank <= {{ var('top_suppliers_per_anchor_year', 300) }}
 
 ),
 
@@ -124,7 +124,9 @@ final as (
         end as n_nieuw_west_establishments_same_division,
         case
             when ranked.target_sector not in ('other', 'unknown') then coalesce(sector.n_establishments, 0)
-        end as n_nieuw_west_establishments_same_target_sector
+        end as n_nieuw_west_establishments_same_target_sector,
+        ranked.is_natural_person as is_suppressed,
+        case when ranked.is_natural_person then 'natural_person' end as suppression_reason
     from ranked
     left join anchor_years as years
         on ranked.anchor_code = years.anchor_code

@@ -3,6 +3,10 @@
 -- the creditor is identified by the anchor's own creditor number, the identifiers by whether its lines
 -- carried them; names are in resolution.supplier_matches for the analysts (as fct_supplier_review_queue).
 -- Grain: one row per anchor x creditor (supplier_ref) that is unresolved, all years together.
+-- Privacy (docs/architecture.md, "Privacy"): a creditor that is, or may be, a natural person (any of its
+-- lines' suppliers; a creditor not found counts as one) has its euro figures withheld in publications:
+-- is_suppressed, suppression_reason `natural_person`; the published rank_in_anchor counts only the rows
+-- whose figures are shown (no gap reveals where a withheld creditor stood). The figures here stay exact.
 -- A creditor is unresolved when supplier resolution did not auto-accept it (status review or
 -- unresolved, or no resolution row), or when any of its lines ended in tier `unknown`.
 --   spend_eur             = sum(amount_excl_vat) of all its lines, credit notes netted;
@@ -16,6 +20,15 @@ with
 supplier_years as (
 
     select * from {{ ref('int_supplier_years_aggregated') }}
+
+),
+
+creditors as (
+
+    -- a creditor is protected when any of its lines' suppliers is, or may be, a natural person
+    select anchor_code, supplier_ref, bool_or(is_natural_person) as is_natural_person
+    from {{ ref('int_invoice_lines_classified') }}
+    group by anchor_code, supplier_ref
 
 ),
 
@@ -86,10 +99,17 @@ unresolved as (
 final as (
 
     select
-        *,
-        cast(row_number() over (partition by anchor_code order by spend_eur desc, supplier_ref) as integer)
-            as rank_in_anchor
+        unresolved.*,
+        cast(row_number() over (
+            partition by unresolved.anchor_code order by unresolved.spend_eur desc, unresolved.supplier_ref
+        ) as integer)
+            as rank_in_anchor,
+        coalesce(creditors.is_natural_person, true) as is_suppressed,
+        case when coalesce(creditors.is_natural_person, true) then 'natural_person' end as suppression_reason
     from unresolved
+    left join creditors
+        on unresolved.anchor_code = creditors.anchor_code
+        and unresolved.supplier_ref = creditors.supplier_ref
 
 )
 

@@ -3,6 +3,9 @@
 -- KvK number, else the KvK number on the line) is the initiative's registered KvK number.
 --   spend_eur                = sum(amount_excl_vat), credit notes netted
 --   influenceable_spend_eur  = the same over influenceable lines (seed influenceable_rules)
+-- Privacy (docs/architecture.md, "Privacy"): an initiative registered under a natural-person or unknown
+-- legal form (or a KvK number not in the extract) is a person's income: is_suppressed, suppression_reason
+-- `natural_person`, and publication views withhold its euro figures. The figures here stay exact.
 with
 
 initiatives as (
@@ -18,6 +21,14 @@ lines as (
 
 ),
 
+registered_forms as (
+
+    select kvk_number, bool_or(is_natural_person) as is_natural_person
+    from {{ ref('stg_kvk__establishments') }}
+    group by kvk_number
+
+),
+
 final as (
 
     select
@@ -27,11 +38,15 @@ final as (
         cast(sum(lines.amount_excl_vat) as decimal(18, 2)) as spend_eur,
         cast(coalesce(sum(lines.amount_excl_vat) filter (where lines.is_influenceable), 0) as decimal(18, 2))
             as influenceable_spend_eur,
-        count(*) as n_lines
+        count(*) as n_lines,
+        coalesce(bool_or(forms.is_natural_person), true) as is_suppressed,
+        case when coalesce(bool_or(forms.is_natural_person), true) then 'natural_person' end as suppression_reason
     from lines
     inner join initiatives
         on coalesce(lines.organisation_kvk_number, lines.kvk_number) = initiatives.kvk_number
-    group by all
+    left join registered_forms as forms
+        on initiatives.kvk_number = forms.kvk_number
+    group by initiatives.initiative_key, lines.anchor_code, lines.invoice_year
 
 )
 

@@ -6,6 +6,9 @@
 --                             (fct_cooperative_income); 0 when registered without income, NULL when not
 --                             registered
 --   income_latest_year_eur  = the same in the latest year of invoice data
+-- Privacy (docs/architecture.md, "Privacy"): an initiative registered under a natural-person or unknown
+-- legal form (or a KvK number not in the extract: fct_cooperative_income) is one person's income:
+-- is_suppressed, and publication views withhold revenue_eur and the income columns.
 with
 
 initiatives as (
@@ -23,6 +26,14 @@ phases as (
 income as (
 
     select * from {{ ref('fct_cooperative_income') }}
+
+),
+
+registered_forms as (
+
+    select kvk_number, bool_or(is_natural_person) as is_natural_person
+    from {{ ref('stg_kvk__establishments') }}
+    group by kvk_number
 
 ),
 
@@ -69,7 +80,8 @@ final as (
             then cast(coalesce(income_per_initiative.income_latest_year_eur, 0) as decimal(18, 2)) end
             as income_latest_year_eur,
         latest.latest_year,
-        cast(coalesce(income_per_initiative.n_anchors_buying, 0) as bigint) as n_anchors_buying
+        cast(coalesce(income_per_initiative.n_anchors_buying, 0) as bigint) as n_anchors_buying,
+        initiatives.kvk_number is not null and coalesce(forms.is_natural_person, true) as is_suppressed
     from initiatives
     cross join latest
     left join phases
@@ -77,6 +89,8 @@ final as (
         and initiatives.phase = phases.phase
     left join income_per_initiative
         on initiatives.initiative_key = income_per_initiative.initiative_key
+    left join registered_forms as forms
+        on initiatives.kvk_number = forms.kvk_number
 
 )
 

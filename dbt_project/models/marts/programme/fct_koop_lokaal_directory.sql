@@ -54,7 +54,7 @@ buying as (
 final as (
 
     select
-        {{ surrogate_key(['est.vestigingsnummer']) }} as establishment_key,
+        {{ keyed_key(['est.vestigingsnummer']) }} as establishment_key,
         est.establishment_name,
         est.legal_form_group,
         est.target_sector,

@@ -138,7 +138,7 @@ establishment_candidates as (
     select
         matches.tender_id,
         'establishment' as candidate_type,
-        {{ surrogate_key(['matches.vestigingsnummer']) }} as candidate_key,
+        {{ keyed_key(['matches.vestigingsnummer']) }} as candidate_key,
         est.establishment_name as candidate_name,
         est.legal_form_group,
         matches.sbi2025_code as sbi_code,

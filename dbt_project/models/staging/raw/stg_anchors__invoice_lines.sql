@@ -1,5 +1,7 @@
 -- Invoice lines of all anchors, typed per the raw.invoice_lines contract.
--- The free-text `description` column is deliberately not selected: free text never leaves raw.
+-- Privacy (docs/architecture.md, "Privacy"): the free-text `description` and the `supplier_name` are
+-- deliberately not selected. Free text never leaves raw; a supplier name may be a sole trader's name, and
+-- the creditor's name goes on (pseudonymised where needed) only through stg_resolution__supplier_matches.
 with
 
 source as (
@@ -24,7 +26,6 @@ renamed as (
         cast(booking_period as varchar) as booking_period,
 
         cast(supplier_ref as varchar) as supplier_ref,
-        cast(supplier_name as varchar) as supplier_name,
         cast(kvk_number as varchar) as kvk_number,
         cast(vestigingsnummer as varchar) as vestigingsnummer,
         cast(vat_number as varchar) as vat_number,

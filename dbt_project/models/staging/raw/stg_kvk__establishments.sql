@@ -1,10 +1,36 @@
 -- KvK Handelsregister extract, one row per vestiging (establishment), with English column names.
 -- `vestigingsnummer` keeps its Dutch name: it is the domain term and the invoice lines use it too.
+-- Privacy (docs/architecture.md, "Privacy"): the names of natural persons never leave the raw layer.
+-- When the legal form is a natural-person form of seed legal_form_groups (eenmanszaak, VOF, maatschap,
+-- CV, rederij) or not in the seed at all (unknown: treated as a natural person), legal_name, trade_name
+-- and trade_names are all the one pseudonym of the organisation, `<label> <keyed hash of kvk:<KvK
+-- number>>` (macro pseudonym), the same pseudonym its creditors get in stg_resolution__supplier_matches.
+-- The legal-form lookup is the one join in staging: the name must be replaced in the first model over
+-- the source. A table, not a view: the pseudonym needs the salt of the dbt session (macro pseudonym).
+{{ config(materialized='table') }}
+
 with
 
 source as (
 
     select * from {{ source('raw', 'kvk_establishments') }}
+
+),
+
+legal_form_groups as (
+
+    select * from {{ ref('legal_form_groups') }}
+
+),
+
+classified as (
+
+    select
+        source.*,
+        coalesce(groups.is_natural_person, true) as owners_are_natural_persons
+    from source
+    left join legal_form_groups as groups
+        on lower(trim(cast(source.rechtsvorm as varchar))) = lower(trim(groups.legal_form))
 
 ),
 
@@ -14,9 +40,22 @@ renamed as (
         cast(vestigingsnummer as varchar) as vestigingsnummer,
         cast(kvk_nummer as varchar) as kvk_number,
         cast(rsin as varchar) as rsin,
-        cast(statutaire_naam as varchar) as legal_name,
-        cast(eerste_handelsnaam as varchar) as trade_name,
-        cast(handelsnamen as varchar) as trade_names,
+        case
+            when owners_are_natural_persons and statutaire_naam is not null
+                then {{ pseudonym(pseudonym_label('rechtsvorm'), "'kvk:' || cast(kvk_nummer as varchar)") }}
+            else cast(statutaire_naam as varchar)
+        end as legal_name,
+        case
+            when owners_are_natural_persons and eerste_handelsnaam is not null
+                then {{ pseudonym(pseudonym_label('rechtsvorm'), "'kvk:' || cast(kvk_nummer as varchar)") }}
+            else cast(eerste_handelsnaam as varchar)
+        end as trade_name,
+        case
+            when owners_are_natural_persons and handelsnamen is not null
+                then {{ pseudonym(pseudonym_label('rechtsvorm'), "'kvk:' || cast(kvk_nummer as varchar)") }}
+            else cast(handelsnamen as varchar)
+        end as trade_names,
+        owners_are_natural_persons as is_natural_person,
         coalesce(cast(ind_hoofdvestiging as varchar) = 'Ja', false) as is_head_office,
         cast(rechtsvorm as varchar) as legal_form,
 
@@ -41,7 +80,7 @@ renamed as (
         cast(registratie_datum_aanvang as date) as registration_start_date,
         cast(peildatum as date) as extract_date
 
-    from source
+    from classified
 
 )
 

@@ -1,0 +1,92 @@
+{#
+    Model-level test: no text column of the model holds the name of a natural person (privacy by design:
+    such names never leave the raw layer; docs/architecture.md, "Privacy").
+
+    The names are taken from the raw layer itself, independently of the pseudonymisation in staging:
+      - the KvK extract's statutaire naam, eerste handelsnaam and every handelsnaam of establishments whose
+        rechtsvorm is a natural-person form of seed legal_form_groups, or not in the seed (unknown);
+      - every spelling the anchors' invoice lines use for a creditor that supplier resolution tied to such
+        an establishment;
+    less any name a legal entity of the extract also carries (a sole trader's trade name "Kaya Bakkerij"
+    next to "Kaya Bakkerij" of a B.V.: as text the two cannot be told apart) and names shorter than 4
+    characters. Every VARCHAR column of the model is compared, case-insensitively and trimmed, as a whole
+    value; the names never appear in compiled SQL (they are read at run time). tests/test_privacy.py also
+    searches for the names inside longer text, in every relation, export and the dashboard.
+    A failing row names the column and the offending value.
+#}
+{% test no_natural_person_names(model, column_name=none) %}
+{%- set text_columns = [] -%}
+{%- for col in adapter.get_columns_in_relation(model) -%}
+    {%- if col.is_string() -%}{%- do text_columns.append(col.name) -%}{%- endif -%}
+{%- endfor %}
+
+with
+
+register as (
+
+    select
+        est.*,
+        coalesce(groups.is_natural_person, true) as owners_are_natural_persons
+    from {{ source('raw', 'kvk_establishments') }} as est
+    left join {{ ref('legal_form_groups') }} as groups
+        on lower(trim(cast(est.rechtsvorm as varchar))) = lower(trim(groups.legal_form))
+
+),
+
+register_names as (
+
+    select owners_are_natural_persons, cast(statutaire_naam as varchar) as name from register
+    union all
+    select owners_are_natural_persons, cast(eerste_handelsnaam as varchar) from register
+    union all
+    select owners_are_natural_persons, unnest(string_split(cast(handelsnamen as varchar), '|')) from register
+
+),
+
+anchor_spellings as (
+
+    select distinct cast(lines.supplier_name as varchar) as name
+    from {{ source('raw', 'invoice_lines') }} as lines
+    inner join {{ source('resolution', 'supplier_matches') }} as matches
+        on lines.anchor_code = matches.anchor_code
+        and lines.supplier_ref = matches.supplier_ref
+    inner join register
+        on matches.vestigingsnummer = register.vestigingsnummer
+    where register.owners_are_natural_persons
+
+),
+
+personal_names as (
+
+    select lower(trim(name)) as name from register_names where owners_are_natural_persons
+    union
+    select lower(trim(name)) from anchor_spellings
+    except
+    select lower(trim(name)) from register_names where not owners_are_natural_persons
+
+),
+
+model_values as (
+
+    {% if text_columns %}
+    {%- for col in text_columns %}
+    select '{{ col }}' as column_name, lower(trim(cast({{ adapter.quote(col) }} as varchar))) as value
+    from {{ model }}
+    where {{ adapter.quote(col) }} is not null
+    group by 2
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+    {% else %}
+    select cast(null as varchar) as column_name, cast(null as varchar) as value
+    where false
+    {% endif %}
+
+)
+
+select model_values.column_name, model_values.value
+from model_values
+inner join personal_names
+    on model_values.value = personal_names.name
+where length(personal_names.name) >= 4
+
+{% endtest %}

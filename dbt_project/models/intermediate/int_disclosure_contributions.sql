@@ -1,0 +1,164 @@
+-- Disclosure control, step 2 (docs/architecture.md, "Privacy"; ingestion/disclosure.py): the money of
+-- every published unit (one row of figures of a mart), split into the components its figures let a
+-- reader compute, and by supplier. One row per unit x component x supplier.
+-- Families:
+--   recipient  the rows of fct_spend_by_recipient_group (anchor x year x dimension x group) and of
+--              fct_sector_leakage (its target_sector and sbi_division rows are the same units), and the
+--              anchor-year total `recipient|<anchor>|<year>|*|*`. Component = place x influenceable,
+--              place = nieuw_west, rest_of_amsterdam, outside_amsterdam (rest of MRA, rest of NL, abroad)
+--              or unknown (macro disclosure_place): together the Nieuw-West, Amsterdam, leaving and
+--              unknown-place figures of both marts; coarse component = influenceable or not (the spend and
+--              influenceable spend that remain when the place split is withheld).
+--   tier       the rows of fct_local_spend_share (and so fct_spend_by_tier, fct_nieuw_west_progress,
+--              fct_lm3): anchor x period_grain x period x tier, and the period total (tier `*`).
+--              Component = influenceable or not (its two spend_scope rows); no coarse level.
+--   amount_eur     = sum(amount_excl_vat) of the supplier's lines in the unit and component
+--   is_protected, is_published = the supplier's flags for the anchor-year (int_disclosure_suppliers)
+with
+
+lines as (
+
+    select * from {{ ref('int_invoice_lines_classified') }}
+
+),
+
+dates as (
+
+    select invoice_line_key, invoice_date from {{ ref('int_invoice_lines_placed') }}
+
+),
+
+suppliers as (
+
+    select * from {{ ref('int_disclosure_suppliers') }}
+
+),
+
+classified_lines as (
+
+    select
+        lines.anchor_code,
+        lines.invoice_year,
+        dates.invoice_date,
+        lines.supplier_key,
+        lines.amount_excl_vat,
+        lines.tier,
+        case when lines.is_influenceable then 'influenceable' else 'not_influenceable' end as scope,
+        coalesce(lines.sbi_section_code, 'unknown') as sbi_section,
+        coalesce(lines.sbi_division_code, 'unknown') as sbi_division,
+        lines.target_sector,
+        lines.legal_form_group,
+        lines.size_class
+    from lines
+    inner join dates
+        on lines.invoice_line_key = dates.invoice_line_key
+
+),
+
+recipient_lines as (
+
+    select
+        classified_lines.*,
+        dims.dimension,
+        dims.group_code
+    from classified_lines
+    cross join lateral (
+        select 'sbi_section' as dimension, classified_lines.sbi_section as group_code
+        union all
+        select 'sbi_division', classified_lines.sbi_division
+        union all
+        select 'target_sector', classified_lines.target_sector
+        union all
+        select 'legal_form_group', classified_lines.legal_form_group
+        union all
+        select 'size_class', classified_lines.size_class
+        union all
+        select '*', '*'
+    ) as dims
+
+),
+
+recipient as (
+
+    select
+        'recipient' as family,
+        {{ disclosure_unit('recipient', ['anchor_code', 'invoice_year', 'dimension', 'group_code']) }} as unit_id,
+        {{ disclosure_place('tier') }} || '|' || scope as component,
+        scope as coarse_component,
+        anchor_code,
+        invoice_year,
+        supplier_key,
+        sum(amount_excl_vat) as amount_eur
+    from recipient_lines
+    group by all
+
+),
+
+tier_lines as (
+
+    select
+        classified_lines.*,
+        grains.period_grain,
+        case grains.period_grain
+            when 'year' then strftime(classified_lines.invoice_date, '%Y')
+            when 'quarter' then strftime(classified_lines.invoice_date, '%Y') || '-Q'
+                || cast(quarter(classified_lines.invoice_date) as varchar)
+            else strftime(classified_lines.invoice_date, '%Y-%m')
+        end as period,
+        tiers.tier_or_total
+    from classified_lines
+    cross join (select unnest(['year', 'quarter', 'month']) as period_grain) as grains
+    cross join lateral (
+        select classified_lines.tier as tier_or_total
+        union all
+        select '*'
+    ) as tiers
+
+),
+
+tier as (
+
+    select
+        'tier' as family,
+        {{ disclosure_unit('tier', ['anchor_code', 'period_grain', 'period', 'tier_or_total']) }} as unit_id,
+        scope as component,
+        scope as coarse_component,
+        anchor_code,
+        invoice_year,
+        supplier_key,
+        sum(amount_excl_vat) as amount_eur
+    from tier_lines
+    group by all
+
+),
+
+unioned as (
+
+    select * from recipient
+    union all
+    select * from tier
+
+),
+
+final as (
+
+    select
+        unioned.family,
+        unioned.unit_id,
+        unioned.component,
+        unioned.coarse_component,
+        unioned.anchor_code,
+        unioned.invoice_year,
+        unioned.supplier_key,
+        cast(unioned.amount_eur as decimal(18, 2)) as amount_eur,
+        suppliers.is_protected,
+        suppliers.is_published
+    from unioned
+    inner join suppliers
+        on unioned.anchor_code = suppliers.anchor_code
+        and unioned.invoice_year = suppliers.invoice_year
+        and unioned.supplier_key = suppliers.supplier_key
+
+)
+
+select * from final

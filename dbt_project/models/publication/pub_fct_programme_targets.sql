@@ -1,0 +1,5 @@
+-- What leaves the platform of fct_programme_targets: the mart as it is (no figure of it reveals what
+-- one supplier earns).
+{{ config(alias='fct_programme_targets') }}
+
+{{ publish('fct_programme_targets') }}

@@ -1,0 +1,5 @@
+-- What leaves the platform of fct_tender_calendar: the mart as it is (no figure of it reveals what
+-- one supplier earns).
+{{ config(alias='fct_tender_calendar') }}
+
+{{ publish('fct_tender_calendar') }}

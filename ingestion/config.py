@@ -122,8 +122,11 @@ def _text(path: Path, raw: dict, key: str, default: str | None = None, *, empty_
 
 
 def _char(path: Path, raw: dict, key: str, default: str | None) -> str | None:
-    """A one-character setting (delimiter, quote character, decimal or thousands separator)."""
+    """A one-character setting (delimiter, quote character, decimal or thousands separator); only one
+    without a default (thousands) may be null."""
     value = _text(path, raw, key, default, empty_ok=True)
+    if value is None and default is not None:
+        raise _fail(path, key, "must be one character, not empty")
     if value is not None and (len(value) != 1 or value in "\r\n"):
         raise _fail(path, key, f"{value!r} must be exactly one character (not a line break)")
     return value

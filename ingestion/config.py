@@ -111,6 +111,8 @@ _SCALAR = (str, int, float)
 def _text(path: Path, raw: dict, key: str, default: str | None = None, *, empty_ok: bool = False) -> str | None:
     """A key whose value must be one scalar (text or a number written as text); None stays None."""
     value = raw.get(key, default)
+    if value is None and default is not None:  # `key: null` where the key has a default
+        raise _fail(path, key, "is empty; leave the key out for the default")
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, _SCALAR):

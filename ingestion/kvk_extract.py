@@ -1,7 +1,7 @@
 """Loading the KvK establishment extract a person delivers (``landing/kvk/vestigingen*.csv``).
 
-The same load as ``ingestion.warehouse.load_kvk_extract`` (text columns as delivered, numbers and dates
-by ``try_cast``), with two differences found by fuzzing (tests/test_fuzz_inputs.py):
+Text columns as delivered, numbers and dates by ``try_cast``; two things found by fuzzing
+(tests/test_fuzz_inputs.py):
 
 - the CSV dialect's quote and escape are fixed to RFC 4180's ``"`` (what the KvK extract, the generator
   and ``kvk_api.write_extract_csv`` write). Left to DuckDB's sniffer, a file whose only quoted fields

@@ -137,13 +137,20 @@ def create_invoice_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
     con.execute(_INVOICE_DDL.format(table=table))
 
 
+def _insert_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, sql: str, params: dict | None = None) -> None:
+    """Run ``sql`` (an insert selecting from ``frame_df``) with the DataFrame registered under that name."""
+    if not len(frame):
+        return
+    con.register("frame_df", frame)
+    try:
+        con.execute(sql, params or {})
+    finally:
+        con.unregister("frame_df")
+
+
 def insert_accepted(con: duckdb.DuckDBPyConnection, table: str, accepted: pd.DataFrame) -> None:
     """Append canonical accepted lines (amounts in integer cents) to an anchor's table."""
-    if not len(accepted):
-        return
-    con.register("accepted_df", accepted)
-    try:
-        con.execute(f"""
+    _insert_frame(con, accepted, f"""
             insert into {table} by name
             select
                 anchor_code::varchar as anchor_code, anchor_name::varchar as anchor_name,
@@ -164,49 +171,31 @@ def insert_accepted(con: duckdb.DuckDBPyConnection, table: str, accepted: pd.Dat
                 ledger_account::varchar as ledger_account, cost_centre::varchar as cost_centre,
                 category::varchar as category, cpv_code::varchar as cpv_code,
                 description::varchar as description
-            from accepted_df
+            from frame_df
         """)
-    finally:
-        con.unregister("accepted_df")
 
 
 def insert_rejected(con: duckdb.DuckDBPyConnection, rejected: pd.DataFrame) -> None:
-    if not len(rejected):
-        return
-    con.register("rejected_df", rejected.astype({"amount_cents": "Int64"}))
-    try:
-        con.execute("""
+    _insert_frame(con, rejected.astype({"amount_cents": "Int64"}), """
             insert into raw.rejected_rows by name
             select anchor_code, source_file, source_row, field, "column", value::varchar as value, reason_code,
                    reason, (amount_cents::decimal(18,0) * 0.01)::decimal(18,2) as amount_eur
-            from rejected_df
+            from frame_df
         """)
-    finally:
-        con.unregister("rejected_df")
 
 
 def insert_issues(con: duckdb.DuckDBPyConnection, issues: pd.DataFrame) -> None:
-    if not len(issues):
-        return
-    con.register("issues_df", issues)
-    try:
-        con.execute("""
+    _insert_frame(con, issues, """
             insert into raw.field_issues by name
             select anchor_code, source_file, source_row, field, "column", value::varchar as value, reason_code,
                    reason
-            from issues_df
+            from frame_df
         """)
-    finally:
-        con.unregister("issues_df")
 
 
 def insert_deliveries(con: duckdb.DuckDBPyConnection, records: list[dict], fingerprint: str | None = None) -> None:
     """Append delivery-log records (``Delivery.as_record()``), stamped with the loader fingerprint."""
-    if not records:
-        return
-    con.register("deliveries_df", pd.DataFrame(records, columns=DELIVERY_COLUMNS))
-    try:
-        con.execute("""
+    _insert_frame(con, pd.DataFrame(records, columns=DELIVERY_COLUMNS), """
             insert into raw.deliveries by name
             select anchor_code, source_file, sha256, size_bytes::bigint as size_bytes,
                    modified_at::timestamp as modified_at, declared_period::varchar as declared_period, status,
@@ -217,10 +206,8 @@ def insert_deliveries(con: duckdb.DuckDBPyConnection, records: list[dict], finge
                    euros_rejected::decimal(18,2) as euros_rejected,
                    euros_superseded::decimal(18,2) as euros_superseded,
                    current_timestamp::timestamp as processed_at, $fingerprint::varchar as loader_fingerprint
-            from deliveries_df
+            from frame_df
         """, {"fingerprint": fingerprint})
-    finally:
-        con.unregister("deliveries_df")
 
 
 def write_anchor(con: duckdb.DuckDBPyConnection, anchor_code: str, load: AnchorLoad) -> None:
@@ -282,25 +269,6 @@ def load_reference_table(con: duckdb.DuckDBPyConnection, name: str, csv_path: Pa
         [str(csv_path), types],
     )
     return con.execute(f"select count(*) from reference.{name}").fetchone()[0]
-
-
-def load_kvk_extract(con: duckdb.DuckDBPyConnection, csv_path: Path) -> int:
-    """Load the KvK establishment extract into ``raw.kvk_establishments`` (all text except numbers)."""
-    con.execute("create schema if not exists raw")
-    con.execute(
-        """
-        create or replace table raw.kvk_establishments as
-        select * replace (
-            try_cast(huisnummer as integer) as huisnummer,
-            try_cast(totaal_werkzame_personen as integer) as totaal_werkzame_personen,
-            try_cast(registratie_datum_aanvang as date) as registratie_datum_aanvang,
-            try_cast(peildatum as date) as peildatum
-        )
-        from read_csv(?, header = true, all_varchar = true)
-        """,
-        [str(csv_path)],
-    )
-    return con.execute("select count(*) from raw.kvk_establishments").fetchone()[0]
 
 
 def supplier_records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from ingestion.kvk_api import KVK_COLUMNS, KvkApiClient, KvkApiError, to_extract_rows, write_extract_csv
+from ingestion.kvk_extract import read_kvk_extract
 from ingestion.schemas import kvk_establishments_schema, validate
-from ingestion.warehouse import connect, load_kvk_extract
+from ingestion.warehouse import connect
 
 API_KEY = "test-kvk-key-7f3a9c1e5b"
 PEILDATUM = dt.date(2025, 11, 1)
@@ -423,7 +424,7 @@ def test_rows_load_into_the_warehouse_and_pass_the_gate(kvk_server, tmp_path):
     assert sorted(Path(csv_path.parent).glob("vestigingen*.csv"))[-1] == csv_path
 
     with connect(tmp_path / "warehouse" / "cwb.duckdb") as con:
-        assert load_kvk_extract(con, csv_path) == 3
+        assert read_kvk_extract(con, csv_path) == 3
         stored = con.execute("select * from raw.kvk_establishments order by vestigingsnummer").df()
         types = dict(con.execute("""select column_name, data_type from information_schema.columns
                                    where table_schema = 'raw' and table_name = 'kvk_establishments'""").fetchall())

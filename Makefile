@@ -53,7 +53,8 @@ run: setup
 	@mkdir -p $(dir $(CWB_WAREHOUSE)) $(CWB_OUTPUT_DIR)
 	time $(BIN)/dagster asset materialize --select '*' -m orchestration.definitions
 	@echo
-	@echo "DuckDB warehouse: $(CWB_WAREHOUSE)"
+	@echo "DuckDB warehouse (working): $(CWB_WAREHOUSE)"
+	@echo "Published marts (read-only, for analysts): $(CWB_OUTPUT_DIR)/cwb_marts.duckdb"
 	@echo "Dashboard (HTML): $(CWB_OUTPUT_DIR)/dashboard.html"
 
 test: setup browser

@@ -43,6 +43,7 @@ import xlsxwriter
 
 from dashboards.labels_nl import COLUMNS_NL, MARTS_NL, column_label
 from dashboards.spend_dashboard import format_count
+from ingestion.publish import replace_atomically, temp_path_for
 from ingestion.warehouse import memory_limit
 
 SCHEMA = "publication"  # what may leave the platform (dbt models/publication/)
@@ -221,13 +222,13 @@ def export_parquet(warehouse_path: str | os.PathLike[str], out_dir: str | os.Pat
         marts = list_marts(con)
         for mart in marts:
             final = target / f"{mart.name}.parquet"
-            tmp = target / f".{mart.name}.parquet.tmp"
+            tmp = temp_path_for(final)
             kv = {"cwb_mart": f"{SCHEMA}.{mart.name}", "cwb_built_at": built_at.isoformat(timespec="seconds")}
             kv_sql = ", ".join(f"{k}: {_sql_literal(v)}" for k, v in kv.items())
             n = con.execute(
                 f"copy (select * from {_table(mart.name)} {_order_by(mart)}) to {_sql_literal(str(tmp))} "
                 f"(format parquet, compression zstd, kv_metadata {{{kv_sql}}})").fetchone()[0]
-            os.replace(tmp, final)
+            replace_atomically(tmp, final)
             rows[mart.name] = int(n)
             size += final.stat().st_size
     current = {f"{m}.parquet" for m in rows}
@@ -324,7 +325,7 @@ def export_excel(warehouse_path: str | os.PathLike[str], out_dir: str | os.PathL
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / WORKBOOK_NAME
-    tmp = out_dir / f".{WORKBOOK_NAME}.tmp"
+    tmp = temp_path_for(final)
     definitions = load_definitions(manifest_path)
     rows: dict[str, int] = {}
     left_out: dict[str, str] = {}
@@ -361,7 +362,7 @@ def export_excel(warehouse_path: str | os.PathLike[str], out_dir: str | os.PathL
         for mart in in_workbook:
             rows[mart.name] = _write_mart(wb, con, mart, sheets[mart.name], fmt)
         wb.close()
-    os.replace(tmp, final)
+    replace_atomically(tmp, final)
     return ExportResult(final, final.stat().st_size, time.perf_counter() - start, rows, left_out)
 
 

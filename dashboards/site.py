@@ -34,6 +34,7 @@ from dashboards.spend_dashboard import (
     TITLE,
     format_datetime_nl,
 )
+from ingestion.publish import replace_atomically, temp_path_for
 
 PAGES = [
     ("overzicht", "Overzicht"),
@@ -392,8 +393,7 @@ KvK Handelsregister. Geen namen van eenmanszaken of personenvennootschappen en g
 </html>
 """
     out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
+    tmp = temp_path_for(out)
     tmp.write_text(page, encoding="utf-8")
-    tmp.replace(out)
+    replace_atomically(tmp, out)
     return out

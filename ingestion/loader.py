@@ -212,7 +212,7 @@ def _reject_cross_file_duplicates(con: duckdb.DuckDBPyConnection, cfg: AnchorCon
     rejected rows; only identities occurring in the ``checked`` files can be new duplicates."""
     if not checked:
         return
-    identity = [f for f in cfg.line_identity]
+    identity = list(cfg.line_identity)
     cols = ", ".join(identity)
     on = " and ".join(f"t.{c} is not distinct from k.{c}" for c in identity)
     template = MESSAGES["duplicate_line"][0]

@@ -8,14 +8,14 @@ Analysts, the dashboard build and the exports read the published snapshot; a run
 before it publishes leaves the last good snapshot, dashboard and exports as they were. A reader that
 has the old snapshot open keeps reading it (the old file lives on until it is closed).
 
-Leftovers of a killed run (half-written ``.tmp-*`` files) are removed by the next publish.
+Every published file (snapshot, dashboard, workbook, Parquet files, Koop Lokaal files) is written under a
+``.tmp-*`` name beside its final one; leftovers of a killed run are removed by the next publish.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import time
 import uuid
 from pathlib import Path
 
@@ -40,39 +40,22 @@ def temp_path_for(final: Path) -> Path:
 
 
 def replace_atomically(tmp: Path, final: Path) -> None:
-    """Move a completely written file or folder into place in one step. A folder replaces a folder by
-    renaming the old one aside first (two renames: readers may briefly find no folder, never a half one)."""
+    """Move a completely written file into place in one step (the data first on disk, then the name)."""
     tmp, final = Path(tmp), Path(final)
-    if tmp.is_dir():
-        old = None
-        if final.exists():
-            old = final.parent / f"{TMP_PREFIX}old-{uuid.uuid4().hex[:12]}-{final.name}"
-            os.rename(final, old)
-        os.rename(tmp, final)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    else:
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, final)
     _fsync_dir(final.parent)
 
 
-def remove_leftovers(folder: Path, min_age_s: float = 0.0) -> list[Path]:
-    """Delete ``.tmp-*`` files and folders a killed run left in ``folder``; returns what was removed."""
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Delete the ``.tmp-*`` files a killed run left anywhere under ``folder``; returns what was removed."""
     folder = Path(folder)
     if not folder.is_dir():
         return []
-    removed = []
-    now = time.time()
-    for p in folder.glob(f"{TMP_PREFIX}*"):
-        if now - p.stat().st_mtime < min_age_s:
-            continue
-        if p.is_dir():
-            shutil.rmtree(p, ignore_errors=True)
-        else:
-            p.unlink(missing_ok=True)
-        removed.append(p)
+    removed = [p for p in folder.rglob(f"{TMP_PREFIX}*") if p.is_file()]
+    for p in removed:
+        p.unlink(missing_ok=True)
     return removed
 
 

@@ -139,9 +139,14 @@ def test_killed_runs_leave_the_last_good_result_and_a_rerun_recovers(pipeline, t
     with duckdb.connect(str(snapshot), read_only=True) as con:  # and they are readable
         assert con.execute("select count(*) from marts.fct_nieuw_west_progress").fetchone()[0] > 0
 
+    # A half-written file as a run killed while exporting would leave it.
+    leftover = work / "out" / "exports" / ".tmp-0123456789ab-cwb_marts.xlsx"
+    leftover.write_bytes(b"PK\x03\x04 half a workbook")
+
     # 3. A plain rerun, no clean-up: succeeds, and publishes what the uninterrupted run published.
     assert _run(env, tmp_path / "rerun.log") == 0, (tmp_path / "rerun.log").read_text()[-3000:]
     assert _tables(snapshot) == _tables(out / "cwb_marts.duckdb")
     assert sha256(snapshot) != good[snapshot]  # it was published anew
+    assert not leftover.exists()
     assert not list((work / "out").rglob(".tmp-*")), "temporary files left behind"
     assert len(list(DBT_TARGET_DIR.glob("cwb_dbt_models-*"))) <= KEEP_DBT_RUN_FOLDERS

@@ -138,10 +138,9 @@ MART_COLUMNS: dict[str, list[str]] = {
         "spend_eur", "share", "influenceable_spend_eur", "influenceable_share", "is_suppressed",
     ],
 }  # fmt: skip
-# Marts read for one aggregate only: fct_spend_by_tier (placement basis, anchor names; its publication
-# view) and fct_invoice_lines (max(invoice_date): the date of the data; not published, so read from the
-# mart: a date, not a figure).
-MARTS = ["fct_spend_by_tier", "fct_invoice_lines", *MART_COLUMNS]
+# Marts read for one aggregate only: fct_spend_by_tier (placement basis, anchor names) and
+# fct_delivery_reconciliation (max(last_invoice_date): the date of the data), both publication views.
+MARTS = ["fct_spend_by_tier", "fct_delivery_reconciliation", *MART_COLUMNS]
 
 ORDER_BY = {
     "fct_nieuw_west_progress": "anchor_code, spend_scope, year",
@@ -211,7 +210,7 @@ def query_dashboard_data(con: duckdb.DuckDBPyConnection) -> DashboardData:
 
     tiers = query_spend_by_tier(con)
     frames = {mart: _read(con, mart) for mart in MART_COLUMNS}
-    latest = con.execute("select max(invoice_date) from marts.fct_invoice_lines").fetchone()[0]
+    latest = con.execute(f"select max(last_invoice_date) from {SCHEMA}.fct_delivery_reconciliation").fetchone()[0]
     present = list(dict.fromkeys(tiers["anchor_code"]))
     order = [a for a in ANCHOR_ORDER if a in present] + sorted(a for a in present if a not in ANCHOR_ORDER)
     names = tiers.drop_duplicates("anchor_code").set_index("anchor_code")["anchor_name"].to_dict()

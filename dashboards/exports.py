@@ -47,7 +47,6 @@ from ingestion.publish import replace_atomically, temp_path_for
 from ingestion.warehouse import memory_limit
 
 SCHEMA = "publication"  # what may leave the platform (dbt models/publication/)
-MARTS_SCHEMA = "marts"  # read only for the date of the data (the latest invoice date)
 WORKBOOK_NAME = "cwb_marts.xlsx"
 PARQUET_DIR = "parquet"
 # Excel's limit is 1,048,576 rows per sheet, one of which is the header.
@@ -177,13 +176,14 @@ def _sql_literal(text: str) -> str:
 
 
 def data_as_of(con: duckdb.DuckDBPyConnection, marts: Iterable[MartInfo]) -> date | None:
-    """The date of the data: the latest invoice date of the line-level mart (a date, not a figure: read
-    from the mart, which is not published itself)."""
-    found = con.execute("select count(*) from information_schema.tables where table_schema = ? "
-                        "and table_name = 'fct_invoice_lines'", [MARTS_SCHEMA]).fetchone()[0]
+    """The date of the data: the latest invoice date of any delivered file
+    (fct_delivery_reconciliation.last_invoice_date: a date, not a figure)."""
+    found = con.execute("select count(*) from information_schema.columns where table_schema = ? "
+                        "and table_name = 'fct_delivery_reconciliation' and column_name = 'last_invoice_date'",
+                        [SCHEMA]).fetchone()[0]
     if not found:
         return None
-    return con.execute(f"select max(invoice_date) from {MARTS_SCHEMA}.fct_invoice_lines").fetchone()[0]
+    return con.execute(f"select max(last_invoice_date) from {_table('fct_delivery_reconciliation')}").fetchone()[0]
 
 
 def metric_definition_versions(con: duckdb.DuckDBPyConnection, marts: Iterable[MartInfo]) -> list[str]:

@@ -59,9 +59,11 @@ def remove_leftovers(folder: Path) -> list[Path]:
     return removed
 
 
-def publish_marts(con: duckdb.DuckDBPyConnection, final: Path, schemas: tuple[str, ...] = ("marts",)) -> dict:
-    """Copy every table and view of ``schemas`` (views as tables) from the working warehouse into a new
-    snapshot file and move it into place. Returns {schema.table: rows}."""
+def publish_marts(con: duckdb.DuckDBPyConnection, final: Path, schemas: tuple[str, ...] = ("marts",),
+                  leave_out: tuple[str, ...] = ()) -> dict:
+    """Copy every table and view of ``schemas`` (views as tables) but those named in ``leave_out``
+    (``schema.name``) from the working warehouse into a new snapshot file and move it into place.
+    Returns {schema.table: rows}."""
     final = Path(final)
     remove_leftovers(final.parent)
     tmp = temp_path_for(final)
@@ -74,6 +76,8 @@ def publish_marts(con: duckdb.DuckDBPyConnection, final: Path, schemas: tuple[st
                 "select table_name from information_schema.tables where table_catalog = current_database() "
                 "and table_schema = ? order by table_name", [schema]).fetchall()]
             for name in relations:
+                if f"{schema}.{name}" in leave_out:
+                    continue
                 con.execute(f'create table snapshot.{schema}."{name}" as select * from {schema}."{name}"')
                 counts[f"{schema}.{name}"] = con.execute(
                     f'select count(*) from snapshot.{schema}."{name}"').fetchone()[0]

@@ -97,9 +97,9 @@ def small_warehouse(tmp_path):
         con.execute("create table publication.fct_invoice_lines as select * from marts.fct_invoice_lines")
         con.execute("""
             create table publication.fct_delivery_reconciliation as select * from (values
-                ('olvg', 'landing/olvg/a.csv', timestamp '2025-01-02 03:04:05', true),
-                ('hva', 'landing/hva/c.csv', NULL, NULL))
-              t(anchor_code, source_file, processed_at, reconciles)""")
+                ('olvg', 'landing/olvg/a.csv', timestamp '2025-01-02 03:04:05', true, date '2025-06-30'),
+                ('hva', 'landing/hva/c.csv', NULL, NULL, NULL))
+              t(anchor_code, source_file, processed_at, reconciles, last_invoice_date)""")
         con.execute("""create table publication.fct_lm3 as select 'olvg' as anchor_code, 2024 as year,
                        1.5::double as lm3, '2026.1' as metric_definition_version""")
     return path

@@ -172,3 +172,36 @@ select
     ){% endif %}
 from {{ ref(mart) }}
 {%- endmacro %}
+
+{#
+    The names of natural persons in the KvK extract, lower-cased and trimmed, as a query with one column
+    `name`: statutaire naam, eerste handelsnaam and every handelsnaam of establishments whose rechtsvorm is
+    a natural-person form of seed legal_form_groups or not in the seed (unknown), less every name a legal
+    entity of the extract also carries (as text the two cannot be told apart), and names shorter than 4
+    characters. Read from the raw layer. Used by stg_resolution__supplier_matches: a creditor name that is
+    such a name is pseudonymised even when the creditor is a legal entity. The test no_natural_person_names
+    applies the same rule with code of its own, so that it checks this model independently.
+#}
+{% macro register_personal_names() -%}
+    with register as (
+        select
+            est.*,
+            coalesce(groups.is_natural_person, true) as owners_are_natural_persons
+        from {{ source('raw', 'kvk_establishments') }} as est
+        left join {{ ref('legal_form_groups') }} as groups
+            on lower(trim(cast(est.rechtsvorm as varchar))) = lower(trim(groups.legal_form))
+    ),
+    register_names as (
+        select owners_are_natural_persons, cast(statutaire_naam as varchar) as name from register
+        union all
+        select owners_are_natural_persons, cast(eerste_handelsnaam as varchar) from register
+        union all
+        select owners_are_natural_persons, unnest(string_split(cast(handelsnamen as varchar), '|')) from register
+    ),
+    personal as (
+        select lower(trim(name)) as name from register_names where owners_are_natural_persons
+        except
+        select lower(trim(name)) from register_names where not owners_are_natural_persons
+    )
+    select name from personal where length(name) >= 4
+{%- endmacro %}

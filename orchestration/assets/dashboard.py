@@ -10,10 +10,8 @@ from orchestration.resources import CwbPaths
 
 @asset(
     key=AssetKey(["dashboards", "spend_dashboard"]),
-    # The publication views (suppressed figures NULL) in the published snapshot; fct_invoice_lines is read
-    # only for the date of the data (max(invoice_date)), from the snapshot's marts.
-    deps=[AssetKey(["marts", "fct_invoice_lines"]), PUBLISHED_KEY]
-    + [AssetKey(["publication", f"pub_{mart}"]) for mart in (*MARTS, *PROGRAMME_MARTS) if mart != "fct_invoice_lines"],
+    # The publication views (suppressed figures NULL) in the published snapshot.
+    deps=[PUBLISHED_KEY] + [AssetKey(["publication", f"pub_{mart}"]) for mart in (*MARTS, *PROGRAMME_MARTS)],
     group_name="dashboards",
     kinds={"plotly", "html"},
     description="Dutch HTML dashboard for policy staff (pages Overzicht, Per organisatie, Coöperaties en "

@@ -22,56 +22,50 @@ lines as (
 
 ),
 
-dates as (
-
-    select invoice_line_key, invoice_date from {{ ref('int_invoice_lines_placed') }}
-
-),
-
 suppliers as (
 
     select * from {{ ref('int_disclosure_suppliers') }}
 
 ),
 
-classified_lines as (
+-- The lines summed first to all that the recipient units and components depend on, so that the split
+-- into units below runs over supplier-years, not over every line (a sum of sums is the same sum).
+recipient_base as (
 
     select
-        lines.anchor_code,
-        lines.invoice_year,
-        dates.invoice_date,
-        lines.supplier_key,
-        lines.amount_excl_vat,
-        lines.tier,
-        case when lines.is_influenceable then 'influenceable' else 'not_influenceable' end as scope,
-        coalesce(lines.sbi_section_code, 'unknown') as sbi_section,
-        coalesce(lines.sbi_division_code, 'unknown') as sbi_division,
-        lines.target_sector,
-        lines.legal_form_group,
-        lines.size_class
+        anchor_code,
+        invoice_year,
+        supplier_key,
+        tier,
+        case when is_influenceable then 'influenceable' else 'not_influenceable' end as scope,
+        coalesce(sbi_section_code, 'unknown') as sbi_section,
+        coalesce(sbi_division_code, 'unknown') as sbi_division,
+        target_sector,
+        legal_form_group,
+        size_class,
+        sum(amount_excl_vat) as amount_excl_vat
     from lines
-    inner join dates
-        on lines.invoice_line_key = dates.invoice_line_key
+    group by all
 
 ),
 
 recipient_lines as (
 
     select
-        classified_lines.*,
+        recipient_base.*,
         dims.dimension,
         dims.group_code
-    from classified_lines
+    from recipient_base
     cross join lateral (
-        select 'sbi_section' as dimension, classified_lines.sbi_section as group_code
+        select 'sbi_section' as dimension, recipient_base.sbi_section as group_code
         union all
-        select 'sbi_division', classified_lines.sbi_division
+        select 'sbi_division', recipient_base.sbi_division
         union all
-        select 'target_sector', classified_lines.target_sector
+        select 'target_sector', recipient_base.target_sector
         union all
-        select 'legal_form_group', classified_lines.legal_form_group
+        select 'legal_form_group', recipient_base.legal_form_group
         union all
-        select 'size_class', classified_lines.size_class
+        select 'size_class', recipient_base.size_class
         union all
         select '*', '*'
     ) as dims
@@ -94,22 +88,38 @@ recipient as (
 
 ),
 
+-- Likewise per supplier-month for the tier units (months, and so quarters and years).
+tier_base as (
+
+    select
+        anchor_code,
+        invoice_year,
+        date_trunc('month', invoice_date) as invoice_month,
+        supplier_key,
+        tier,
+        case when is_influenceable then 'influenceable' else 'not_influenceable' end as scope,
+        sum(amount_excl_vat) as amount_excl_vat
+    from lines
+    group by all
+
+),
+
 tier_lines as (
 
     select
-        classified_lines.*,
+        tier_base.*,
         grains.period_grain,
         case grains.period_grain
-            when 'year' then strftime(classified_lines.invoice_date, '%Y')
-            when 'quarter' then strftime(classified_lines.invoice_date, '%Y') || '-Q'
-                || cast(quarter(classified_lines.invoice_date) as varchar)
-            else strftime(classified_lines.invoice_date, '%Y-%m')
+            when 'year' then strftime(tier_base.invoice_month, '%Y')
+            when 'quarter' then strftime(tier_base.invoice_month, '%Y') || '-Q'
+                || cast(quarter(tier_base.invoice_month) as varchar)
+            else strftime(tier_base.invoice_month, '%Y-%m')
         end as period,
         tiers.tier_or_total
-    from classified_lines
+    from tier_base
     cross join (select unnest(['year', 'quarter', 'month']) as period_grain) as grains
     cross join lateral (
-        select classified_lines.tier as tier_or_total
+        select tier_base.tier as tier_or_total
         union all
         select '*'
     ) as tiers

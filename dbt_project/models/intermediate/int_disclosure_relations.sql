@@ -9,20 +9,20 @@
 --              tier (and `*`): the quarters add up to the year, the months to the quarter.
 with
 
+-- Every use below is a distinct set, so the lines are reduced to their distinct groups and months first.
 lines as (
 
-    select
-        classified.anchor_code,
-        classified.invoice_year,
-        coalesce(classified.sbi_section_code, 'unknown') as sbi_section,
-        coalesce(classified.sbi_division_code, 'unknown') as sbi_division,
-        classified.target_sector,
-        classified.legal_form_group,
-        classified.size_class,
-        placed.invoice_date
-    from {{ ref('int_invoice_lines_classified') }} as classified
-    inner join {{ ref('int_invoice_lines_placed') }} as placed
-        on classified.invoice_line_key = placed.invoice_line_key
+    select distinct
+        anchor_code,
+        invoice_year,
+        coalesce(sbi_section_code, 'unknown') as sbi_section,
+        coalesce(sbi_division_code, 'unknown') as sbi_division,
+        target_sector,
+        legal_form_group,
+        size_class,
+        -- the month is all the periods below use
+        date_trunc('month', invoice_date) as invoice_date
+    from {{ ref('int_invoice_lines_classified') }}
 
 ),
 

@@ -30,12 +30,6 @@ lines as (
 
 ),
 
-staged_lines as (
-
-    select invoice_line_key, cpv_code from {{ ref('stg_anchors__invoice_lines') }}
-
-),
-
 establishments as (
 
     select * from {{ ref('int_establishments_classified') }}
@@ -61,25 +55,23 @@ with_cpv as (
 
     select
         lines.*,
-        staged.cpv_code,
         -- the 8 digits without the check digit
-        left(replace(staged.cpv_code, ' ', ''), 8) as cpv_digits
+        left(replace(lines.cpv_code, ' ', ''), 8) as cpv_digits
     from lines
-    left join staged_lines as staged
-        on lines.invoice_line_key = staged.invoice_line_key
 
 ),
 
+-- The target sector per distinct CPV code (the longest matching prefix), joined to the lines after.
 cpv_sectors as (
 
     select
-        lines.invoice_line_key,
+        lines.cpv_digits,
         codes.target_sector
-    from with_cpv as lines
+    from (select distinct cpv_digits from with_cpv where cpv_digits is not null) as lines
     inner join cpv_sector_codes as codes
         on starts_with(lines.cpv_digits, codes.code_prefix)
     qualify row_number() over (
-        partition by lines.invoice_line_key
+        partition by lines.cpv_digits
         order by length(codes.code_prefix) desc
     ) = 1
 
@@ -92,6 +84,7 @@ classified as (
         lines.anchor_code,
         lines.anchor_name,
         lines.invoice_year,
+        lines.invoice_date,
         lines.supplier_ref,
         lines.amount_excl_vat,
         lines.is_influenceable,
@@ -134,7 +127,7 @@ classified as (
     left join establishments as est
         on lines.vestigingsnummer = est.vestigingsnummer
     left join cpv_sectors as cpv
-        on lines.invoice_line_key = cpv.invoice_line_key
+        on lines.cpv_digits = cpv.cpv_digits
     left join creditors
         on lines.anchor_code = creditors.anchor_code
         and lines.supplier_ref = creditors.supplier_ref

@@ -48,61 +48,70 @@ establishments as (
 
 ),
 
--- Rule 1: the invoice's vestigingsnummer is in the extract (at most one match: unique above).
-matched_on_vestigingsnummer as (
+-- Rules 1 and 2 are decided once per distinct key, not per line: rule 1 by the line's vestigingsnummer,
+-- rule 2 by its KvK number, normalised postcode and leading house-number digits (all a line's rule-2
+-- choice depends on). Lines then take their choice by equality joins, so ten million lines cost two hash
+-- joins instead of a window over every line's candidates.
+-- Rule 2's keys: the KvK number with the invoice's normalised postcode and leading house-number digits
+-- ('' stands for a missing one: both compare false with every establishment, as NULL does).
+kvk_keys as (
 
-    select
-        lines.invoice_line_key,
-        est.vestigingsnummer,
-        'vestigingsnummer' as establishment_match
-    from invoice_lines as lines
-    inner join establishments as est
-        on lines.vestigingsnummer = est.vestigingsnummer
+    select distinct
+        kvk_number,
+        coalesce(upper(replace(supplier_postcode, ' ', '')), '') as invoice_postcode,
+        coalesce(regexp_extract(supplier_house_number, '^[0-9]+'), '') as invoice_house_number
+    from invoice_lines
+    where kvk_number is not null
 
 ),
 
 -- Rule 2: the invoice's kvk_number is in the extract. Candidates are the KvK number's
 -- establishments at the invoice postcode and its head office; the one at the invoice postcode wins
 -- (a same house number breaks ties between several there), then the head office.
-matched_on_kvk_number as (
+kvk_choices as (
 
     select
-        lines.invoice_line_key,
+        keys.kvk_number,
+        keys.invoice_postcode,
+        keys.invoice_house_number,
         est.vestigingsnummer,
         case
-            when coalesce(est.postcode = upper(replace(lines.supplier_postcode, ' ', '')), false)
-                then 'kvk_number_at_invoice_postcode'
+            when coalesce(est.postcode = keys.invoice_postcode, false) then 'kvk_number_at_invoice_postcode'
             else 'kvk_number_head_office'
         end as establishment_match
-    from invoice_lines as lines
+    from kvk_keys as keys
     inner join establishments as est
-        on lines.kvk_number = est.kvk_number
-    where
-        lines.invoice_line_key not in (select invoice_line_key from matched_on_vestigingsnummer)
-        and (
-            coalesce(est.postcode = upper(replace(lines.supplier_postcode, ' ', '')), false)
-            or est.is_head_office
-        )
+        on keys.kvk_number = est.kvk_number
+    where coalesce(est.postcode = keys.invoice_postcode, false) or est.is_head_office
     qualify row_number() over (
-        partition by lines.invoice_line_key
+        partition by keys.kvk_number, keys.invoice_postcode, keys.invoice_house_number
         order by
-            coalesce(est.postcode = upper(replace(lines.supplier_postcode, ' ', '')), false) desc,
-            coalesce(
-                cast(est.house_number as varchar)
-                = regexp_extract(lines.supplier_house_number, '^[0-9]+'),
-                false
-            ) desc,
+            coalesce(est.postcode = keys.invoice_postcode, false) desc,
+            coalesce(cast(est.house_number as varchar) = keys.invoice_house_number, false) desc,
             est.is_head_office desc,
             est.vestigingsnummer
     ) = 1
 
 ),
 
-matched_establishments as (
+-- Rule 1 (the invoice's vestigingsnummer is in the extract: at most one match, unique above) wins
+-- over rule 2.
+matched_lines as (
 
-    select * from matched_on_vestigingsnummer
-    union all
-    select * from matched_on_kvk_number
+    select
+        lines.*,
+        coalesce(by_vestigingsnummer.vestigingsnummer, by_kvk.vestigingsnummer) as matched_vestigingsnummer,
+        case
+            when by_vestigingsnummer.vestigingsnummer is not null then 'vestigingsnummer'
+            else by_kvk.establishment_match
+        end as establishment_match
+    from invoice_lines as lines
+    left join establishments as by_vestigingsnummer
+        on lines.vestigingsnummer = by_vestigingsnummer.vestigingsnummer
+    left join kvk_choices as by_kvk
+        on lines.kvk_number = by_kvk.kvk_number
+        and coalesce(upper(replace(lines.supplier_postcode, ' ', '')), '') = by_kvk.invoice_postcode
+        and coalesce(regexp_extract(lines.supplier_house_number, '^[0-9]+'), '') = by_kvk.invoice_house_number
 
 ),
 
@@ -132,7 +141,6 @@ lines_with_establishment as (
 
     select
         lines.*,
-        matched.establishment_match,
         est.vestigingsnummer as establishment_vestigingsnummer,
         est.kvk_number as establishment_kvk_number,
         est.is_head_office as establishment_is_head_office,
@@ -143,11 +151,9 @@ lines_with_establishment as (
         sections.section_code as sector_code,
         sections.section_name as sector_name,
         invoice_pc4.pc4 as invoice_pc4
-    from invoice_lines as lines
-    left join matched_establishments as matched
-        on lines.invoice_line_key = matched.invoice_line_key
+    from matched_lines as lines
     left join establishments as est
-        on matched.vestigingsnummer = est.vestigingsnummer
+        on lines.matched_vestigingsnummer = est.vestigingsnummer
     left join pc4s as est_pc4
         on est.pc4 = est_pc4.pc4
     left join pc4s as invoice_pc4
@@ -212,6 +218,7 @@ final as (
         located.ledger_account,
         located.cost_centre,
         located.category,
+        located.cpv_code,
 
         located.establishment_match,
         located.establishment_vestigingsnummer as vestigingsnummer,

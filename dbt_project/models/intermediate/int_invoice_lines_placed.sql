@@ -263,27 +263,38 @@ with_area as (
 
 ),
 
--- The deciding rule per line (lines no rule matches do not appear).
+-- What the rules look at, once per distinct combination (far fewer than lines).
+rule_keys as (
+
+    select distinct
+        anchor_code,
+        coalesce(organisation_kvk_number, kvk_number) as supplier_kvk_number,
+        ledger_account,
+        category,
+        legal_form
+    from with_area
+
+),
+
+-- The deciding rule per combination (combinations no rule matches do not appear).
 deciding_rule as (
 
     select
-        with_area.invoice_line_key,
+        keys.*,
         rules.rule_id,
         rules.exclusion_class
-    from with_area
+    from rule_keys as keys
     inner join influenceable_rules as rules
-        on (rules.anchor_code = '*' or rules.anchor_code = with_area.anchor_code)
+        on (rules.anchor_code = '*' or rules.anchor_code = keys.anchor_code)
         and (
-            (rules.match_field = 'supplier_kvk_number'
-                and coalesce(with_area.organisation_kvk_number, with_area.kvk_number) = rules.match_value)
-            or (rules.match_field = 'ledger_account' and with_area.ledger_account = rules.match_value)
-            or (rules.match_field = 'ledger_account_prefix'
-                and starts_with(with_area.ledger_account, rules.match_value))
-            or (rules.match_field = 'category' and lower(trim(with_area.category)) = lower(rules.match_value))
-            or (rules.match_field = 'supplier_legal_form' and with_area.legal_form = rules.match_value)
+            (rules.match_field = 'supplier_kvk_number' and keys.supplier_kvk_number = rules.match_value)
+            or (rules.match_field = 'ledger_account' and keys.ledger_account = rules.match_value)
+            or (rules.match_field = 'ledger_account_prefix' and starts_with(keys.ledger_account, rules.match_value))
+            or (rules.match_field = 'category' and lower(trim(keys.category)) = lower(rules.match_value))
+            or (rules.match_field = 'supplier_legal_form' and keys.legal_form = rules.match_value)
         )
     qualify row_number() over (
-        partition by with_area.invoice_line_key
+        partition by keys.anchor_code, keys.supplier_kvk_number, keys.ledger_account, keys.category, keys.legal_form
         order by rules.rule_level, (rules.anchor_code = '*'), length(rules.match_value) desc, rules.rule_id
     ) = 1
 
@@ -298,7 +309,12 @@ scoped as (
         deciding_rule.rule_id as influenceable_rule_id
     from with_area
     left join deciding_rule
-        on with_area.invoice_line_key = deciding_rule.invoice_line_key
+        on with_area.anchor_code = deciding_rule.anchor_code
+        and coalesce(with_area.organisation_kvk_number, with_area.kvk_number)
+        is not distinct from deciding_rule.supplier_kvk_number
+        and with_area.ledger_account is not distinct from deciding_rule.ledger_account
+        and with_area.category is not distinct from deciding_rule.category
+        and with_area.legal_form is not distinct from deciding_rule.legal_form
 
 )
 

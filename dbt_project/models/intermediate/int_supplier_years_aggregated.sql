@@ -19,43 +19,61 @@ lines as (
 
 ),
 
-joined as (
+-- Each side summed on its own per creditor-year, then joined: the same sums as joining the lines first
+-- (placed and staged lines are one to one: tested row counts and unique keys), without a join over every
+-- line.
+placed_sums as (
 
     select
-        placed.anchor_code,
-        placed.supplier_ref,
-        placed.invoice_year as year,
-        placed.amount_excl_vat,
-        placed.placement_method = 'unknown' as is_unknown_tier,
-        lines.supplier_postcode is not null as has_postcode,
-        lines.kvk_number is not null as has_kvk_number,
-        lines.vestigingsnummer is not null as has_vestigingsnummer,
-        lines.vat_number is not null as has_vat_number,
-        lines.iban is not null as has_iban
+        anchor_code,
+        supplier_ref,
+        invoice_year as year,
+        count(*) as n_lines,
+        cast(sum(amount_excl_vat) as decimal(18, 2)) as spend_eur,
+        cast(coalesce(sum(amount_excl_vat) filter (where placement_method = 'unknown'), 0) as decimal(18, 2))
+            as unknown_tier_eur,
+        count(*) filter (where placement_method = 'unknown') as n_lines_unknown_tier
     from placed
-    inner join lines
-        on placed.invoice_line_key = lines.invoice_line_key
+    group by anchor_code, supplier_ref, year
+
+),
+
+line_counts as (
+
+    select
+        anchor_code,
+        supplier_ref,
+        cast(extract(year from invoice_date) as integer) as year,
+        count(*) filter (where supplier_postcode is not null) as n_lines_with_postcode,
+        count(*) filter (where kvk_number is not null) as n_lines_with_kvk_number,
+        count(*) filter (where vestigingsnummer is not null) as n_lines_with_vestigingsnummer,
+        count(*) filter (where vat_number is not null) as n_lines_with_vat_number,
+        count(*) filter (where iban is not null) as n_lines_with_iban
+    from lines
+    group by anchor_code, supplier_ref, year
 
 ),
 
 final as (
 
     select
-        anchor_code,
-        supplier_ref,
-        year,
-        count(*) as n_lines,
-        cast(sum(amount_excl_vat) as decimal(18, 2)) as spend_eur,
-        cast(coalesce(sum(amount_excl_vat) filter (where is_unknown_tier), 0) as decimal(18, 2))
-            as unknown_tier_eur,
-        count(*) filter (where is_unknown_tier) as n_lines_unknown_tier,
-        count(*) filter (where has_postcode) as n_lines_with_postcode,
-        count(*) filter (where has_kvk_number) as n_lines_with_kvk_number,
-        count(*) filter (where has_vestigingsnummer) as n_lines_with_vestigingsnummer,
-        count(*) filter (where has_vat_number) as n_lines_with_vat_number,
-        count(*) filter (where has_iban) as n_lines_with_iban
-    from joined
-    group by anchor_code, supplier_ref, year
+        placed_sums.anchor_code,
+        placed_sums.supplier_ref,
+        placed_sums.year,
+        placed_sums.n_lines,
+        placed_sums.spend_eur,
+        placed_sums.unknown_tier_eur,
+        placed_sums.n_lines_unknown_tier,
+        line_counts.n_lines_with_postcode,
+        line_counts.n_lines_with_kvk_number,
+        line_counts.n_lines_with_vestigingsnummer,
+        line_counts.n_lines_with_vat_number,
+        line_counts.n_lines_with_iban
+    from placed_sums
+    inner join line_counts
+        on placed_sums.anchor_code = line_counts.anchor_code
+        and placed_sums.supplier_ref is not distinct from line_counts.supplier_ref
+        and placed_sums.year = line_counts.year
 
 )
 

@@ -13,20 +13,36 @@ lines as (
 
 ),
 
+-- One pass over the lines for all fields, then one row per field.
+per_anchor_year as (
+
+    select
+        anchor_code,
+        cast(extract(year from invoice_date) as integer) as year,
+        count(*) as n_lines,
+        cast(sum(abs(amount_excl_vat)) as decimal(18, 2)) as volume_eur,
+        {% for field in fields %}
+        count(*) filter (where {{ field }} is not null) as n_lines_with__{{ field }},
+        cast(coalesce(sum(abs(amount_excl_vat)) filter (where {{ field }} is not null), 0) as decimal(18, 2))
+            as volume_with_eur__{{ field }}{% if not loop.last %},{% endif %}
+        {% endfor %}
+    from lines
+    group by anchor_code, year
+
+),
+
 per_field as (
 
     {% for field in fields %}
     select
         anchor_code,
-        cast(extract(year from invoice_date) as integer) as year,
+        year,
         '{{ field }}' as field,
-        count(*) as n_lines,
-        count(*) filter (where {{ field }} is not null) as n_lines_with,
-        cast(sum(abs(amount_excl_vat)) as decimal(18, 2)) as volume_eur,
-        cast(coalesce(sum(abs(amount_excl_vat)) filter (where {{ field }} is not null), 0) as decimal(18, 2))
-            as volume_with_eur
-    from lines
-    group by anchor_code, year
+        n_lines,
+        n_lines_with__{{ field }} as n_lines_with,
+        volume_eur,
+        volume_with_eur__{{ field }} as volume_with_eur
+    from per_anchor_year
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

@@ -40,7 +40,9 @@ loaded_per_file as (
         anchor_code,
         source_file,
         count(*) as n_rows,
-        cast(sum(amount_excl_vat) as decimal(18, 2)) as euros
+        cast(sum(amount_excl_vat) as decimal(18, 2)) as euros,
+        min(invoice_date) as first_invoice_date,
+        max(invoice_date) as last_invoice_date
     from invoice_lines
     group by anchor_code, source_file
 
@@ -72,6 +74,8 @@ joined as (
         coalesce(rejected.euros, 0) as euros_rejected_in_table,
         coalesce(loaded.n_rows, 0) as rows_loaded_in_warehouse,
         coalesce(loaded.euros, 0) as euros_loaded_in_warehouse,
+        loaded.first_invoice_date,
+        loaded.last_invoice_date,
 
         deliveries.processed_at
     from deliveries
@@ -108,6 +112,8 @@ final as (
         cast(euros_rejected_in_table as decimal(18, 2)) as euros_rejected_in_table,
         rows_loaded_in_warehouse,
         cast(euros_loaded_in_warehouse as decimal(18, 2)) as euros_loaded_in_warehouse,
+        first_invoice_date,
+        last_invoice_date,
         case
             -- Nothing is read from a duplicate or a rejected file: its counts are NULL and it
             -- reconciles trivially (0 = 0), while any count it does carry must still add up.

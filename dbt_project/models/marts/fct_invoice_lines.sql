@@ -1,3 +1,8 @@
+-- A view, not a table: it selects columns of int_invoice_lines_placed (and a tier label), so a table would
+-- only copy ten million lines once more on every run (benchmarks/, README "Scale and speed"). Analysts
+-- query it like a table; the published snapshot leaves it out (it is not published).
+{{ config(materialized='view') }}
+
 -- Line-level fact for drill-down: where each invoice line lands and how it was placed, and which row
 -- of which delivered file it is (source_file, source_row: docs/lineage.md traces every mart figure).
 -- No supplier names, KvK or vestiging numbers and no free text: sole traders are natural persons,

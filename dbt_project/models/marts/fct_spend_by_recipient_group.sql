@@ -59,7 +59,33 @@ size_classes as (
 
 ),
 
--- One row per line x dimension: the line's group in that dimension.
+-- The lines summed first to all that the groups and figures below depend on (a supplier's groups, tier
+-- and scope in an anchor-year), so that the split into dimensions runs over far fewer rows than lines.
+line_sums as (
+
+    select
+        anchor_code,
+        anchor_name,
+        invoice_year,
+        supplier_key,
+        tier,
+        is_influenceable,
+        sbi_correspondence,
+        sbi_section_code,
+        sbi_section_name,
+        sbi_division_code,
+        sbi_division_name,
+        target_sector,
+        legal_form_group,
+        size_class,
+        sum(amount_excl_vat) as amount_excl_vat,
+        count(*) as n_lines
+    from lines
+    group by all
+
+),
+
+-- One row per line sum x dimension: its group in that dimension.
 line_groups as (
 
     select
@@ -67,7 +93,7 @@ line_groups as (
         dims.dimension,
         dims.group_code,
         dims.group_label
-    from lines
+    from line_sums as lines
     cross join lateral (
         select
             'sbi_section' as dimension,
@@ -160,7 +186,7 @@ aggregated as (
                 as decimal(18, 2)
             )
         end as spend_partial_sbi_mapping_eur,
-        count(*) as n_lines,
+        cast(sum(n_lines) as bigint) as n_lines,
         count(distinct supplier_key) as n_suppliers,
         cast(coalesce(sum(amount_excl_vat) filter (where is_influenceable), 0) as decimal(18, 2))
             as influenceable_spend_eur,
@@ -173,7 +199,7 @@ aggregated as (
                 where is_influenceable and tier in ('nieuw_west', 'rest_of_amsterdam')
             ), 0) as decimal(18, 2)
         ) as influenceable_spend_amsterdam_eur,
-        count(*) filter (where is_influenceable) as influenceable_n_lines
+        cast(coalesce(sum(n_lines) filter (where is_influenceable), 0) as bigint) as influenceable_n_lines
     from labelled
     group by anchor_code, invoice_year, dimension, group_code
 

@@ -12,7 +12,10 @@
 --                           Coöperatie, GmbH, Ltd, a public body: macro has_legal_entity_marker).
 --   privacy_basis      which step decided: natural_person_marker, register, legal_entity_marker,
 --                      no_legal_entity_marker;
---   supplier_name      the name as delivered for legal entities; for a (possible) natural person the
+--   supplier_name      the name as delivered for legal entities; for a (possible) natural person, and for
+--                      a name that is also a natural person's name in the KvK extract (macro
+--                      register_personal_names: a B.V. "Van Vliet Begeleiding B.V." delivered as
+--                      "Van Vliet Begeleiding", which is also an eenmanszaak's trade name), the
 --                      pseudonym `<label> <keyed hash>` (macro pseudonym), keyed on the KvK number of
 --                      the resolved establishment (the same pseudonym as the register's names and in every
 --                      anchor) or else on anchor and creditor number;
@@ -38,6 +41,13 @@ establishments as (
     qualify row_number() over (
         partition by vestigingsnummer order by extract_date desc nulls last, kvk_number
     ) = 1
+
+),
+
+-- Names of natural persons in the KvK extract (lower case, trimmed).
+register_personal_names as (
+
+    {{ register_personal_names() }}
 
 ),
 
@@ -77,11 +87,14 @@ classified as (
             when {{ has_natural_person_marker('typed.supplier_name') }} then true
             when est.vestigingsnummer is not null then est.is_natural_person
             else not {{ has_legal_entity_marker('typed.supplier_name') }}
-        end as is_natural_person
+        end as is_natural_person,
+        personal.name is not null as is_a_personal_name
     from typed
     left join establishments as est
         on typed.vestigingsnummer = est.vestigingsnummer
         and typed.resolution_status = 'auto_accepted'
+    left join register_personal_names as personal
+        on lower(trim(typed.supplier_name)) = personal.name
 
 ),
 
@@ -105,7 +118,7 @@ renamed as (
         published_supplier_ref as supplier_ref,
         case
             when supplier_name is null then null
-            when is_natural_person then {{ pseudonym(
+            when is_natural_person or is_a_personal_name then {{ pseudonym(
                 "case when resolved_kvk_number is not null then " ~ pseudonym_label('resolved_legal_form')
                 ~ " else 'Leverancier' end",
                 "case when resolved_kvk_number is not null then 'kvk:' || resolved_kvk_number"

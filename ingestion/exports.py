@@ -254,16 +254,25 @@ def read_export(path: Path, cfg: AnchorConfig, source_file: str | None = None) -
     # the trailing summary rows are counted off, so padding below a totals row cannot use up skip_footer.
     data_cols = [c for c in frame.columns if c != "__source_row"]
     if data_cols and len(frame):
-        if cfg.format == "csv":  # every cell is text here: compare in C, not per cell in Python
-            empty = frame[data_cols].fillna("").eq("").all(axis=1)
-        else:
-            empty = pd.Series(True, index=frame.index)
-            for c in data_cols:
-                empty &= _text(frame[c]).isna()
-        frame = frame.loc[~empty]
+        # Only rows whose first column is empty can be empty: the other columns are looked at for those.
+        blank = _empty_cells(frame[[data_cols[0]]], cfg)
+        maybe = frame.loc[blank]
+        if len(maybe):
+            blank.loc[maybe.index] = _empty_cells(maybe[data_cols], cfg)
+        frame = frame.loc[~blank]
     if cfg.skip_footer:
         frame = frame.iloc[: max(len(frame) - cfg.skip_footer, 0)]
     return frame.reset_index(drop=True)
+
+
+def _empty_cells(frame: pd.DataFrame, cfg: AnchorConfig) -> pd.Series:
+    """Whether every cell of each row is empty."""
+    if cfg.format == "csv":  # every cell is text here: compare in C, not per cell in Python
+        return frame.fillna("").eq("").all(axis=1)
+    empty = pd.Series(True, index=frame.index)
+    for c in frame.columns.unique():
+        empty &= _text(frame[c]).isna()
+    return empty
 
 
 def check_columns(frame: pd.DataFrame, cfg: AnchorConfig, source_file: str) -> list[str]:
@@ -302,30 +311,60 @@ def check_columns(frame: pd.DataFrame, cfg: AnchorConfig, source_file: str) -> l
 
 
 def _text(series: pd.Series) -> pd.Series:
-    """Cells as stripped text, with empty/NaN cells as None. Idempotent and cheap on its own output."""
+    """Cells as stripped text, with empty/NaN cells as None. Idempotent and cheap on its own output.
+
+    Each distinct cell value is converted once (``pd.factorize`` finds them in C): names, places, accounts
+    and dates repeat on many lines, and this keeps a million lines fast."""
     if series.attrs.get("cwb_text"):
         return series
     if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
-        stripped = series.str.strip()
-        out = stripped.where(stripped.notna() & (stripped != ""), None).astype(object)
-        out.attrs["cwb_text"] = True
-        return out
-    out = _text_cells(series)
+        codes, uniques = pd.factorize(series.to_numpy(), use_na_sentinel=True)  # every value a str, or missing
+        mapped = np.empty(len(uniques) + 1, dtype=object)  # the last slot, None, for a missing cell (code -1)
+        mapped[:-1] = [u.strip() or None for u in uniques]
+        out = pd.Series(mapped.take(codes), index=series.index, dtype=object)
+    else:
+        out = _text_cells(series)
     out.attrs["cwb_text"] = True
     return out
 
 
+def _text_cell(v) -> str | None:
+    if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)  # spreadsheet numbers such as creditor numbers: 1234.0 -> "1234"
+    s = str(v).strip()
+    return s or None
+
+
+# Cell types that a value of another of these types equals only when both give the same text: 1 == 1.0
+# ("1"), a datetime == a Timestamp; bools (True == 1, but "True" != "1") are told apart separately. A
+# spreadsheet read by calamine holds only these.
+_SAME_TEXT_TYPES = frozenset({str, int, float, bool, np.bool_, type(None), type(pd.NaT), pd.Timestamp, pd.Timedelta,
+                              dt.datetime, dt.date, dt.time})
+_TRUE, _FALSE = object(), object()
+
+
 def _text_cells(series: pd.Series) -> pd.Series:
-
-    def one(v):
-        if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
-            return None
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)  # spreadsheet numbers such as creditor numbers: 1234.0 -> "1234"
-        s = str(v).strip()
-        return s or None
-
-    return series.map(one).astype(object)
+    """``_text`` of cells of any type; ``_text_cell`` once per distinct value when the column holds only
+    types in ``_SAME_TEXT_TYPES``."""
+    values = series.to_numpy()
+    if series.dtype != object:
+        return series.map(_text_cell).astype(object)
+    type_codes, types = pd.factorize(np.fromiter(map(type, values), dtype=object, count=len(values)))
+    if not set(types) <= _SAME_TEXT_TYPES:
+        return pd.Series([_text_cell(v) for v in values], index=series.index, dtype=object)
+    keys = values
+    bool_types = [i for i, t in enumerate(types) if t is bool or t is np.bool_]
+    if bool_types:
+        is_bool = np.isin(type_codes, bool_types)
+        keys = values.copy()
+        keys[is_bool] = np.where(values[is_bool].astype(bool), _TRUE, _FALSE)
+    codes, uniques = pd.factorize(keys, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [_text_cell(True if u is _TRUE else False if u is _FALSE else u) for u in uniques]
+    # A missing cell (code -1) of these types is None, NaN or NaT: no text.
+    return pd.Series(mapped.take(codes), index=series.index, dtype=object)
 
 
 def parse_cents(series: pd.Series, decimal: str, thousands: str | None) -> tuple[pd.Series, pd.Series]:
@@ -387,9 +426,11 @@ with cleaned as (
            replace(case when $thousands = '' then n else replace(n, $thousands, '') end, $decimal, '.') as n
     from signed
 ), valued as (
-    -- A number that fits the shape but not DECIMAL(38, 2) (over 36 digits) is too large, not unreadable.
+    -- A number that fits the shape but not DECIMAL(18, 2) (over 16 digits) is too large, not unreadable
+    -- (DECIMAL(18, 2) is many times faster to cast to than a wider decimal, and holds every amount below
+    -- the maximum).
     select i, regexp_full_match(n, '-?([0-9]+([.][0-9]{0,2})?|[.][0-9]{1,2})') and shape_ok as ok,
-           try_cast(n as decimal(38, 2)) as amount
+           try_cast(n as decimal(18, 2)) as amount
     from normalised
 )
 select i,

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -216,10 +218,7 @@ def read_export(path: Path, cfg: AnchorConfig, source_file: str | None = None) -
                 raise DeliveryError(source_file, "file_unreadable", format=cfg.format,
                                     detail=f"Expected {n} fields in line {cfg.skip_rows + 2}, saw {n + 1}")
         elif cfg.format == "xlsx":
-            frame = pd.read_excel(
-                path, sheet_name=cfg.sheet if cfg.sheet is not None else 0, header=cfg.skip_rows,
-                engine="calamine", dtype=object,
-            )
+            frame = _read_xlsx(path, cfg)
         else:
             with duckdb.connect() as con:
                 frame = con.execute("select * from read_parquet(?)", [str(path)]).df()
@@ -254,16 +253,86 @@ def read_export(path: Path, cfg: AnchorConfig, source_file: str | None = None) -
     # the trailing summary rows are counted off, so padding below a totals row cannot use up skip_footer.
     data_cols = [c for c in frame.columns if c != "__source_row"]
     if data_cols and len(frame):
-        if cfg.format == "csv":  # every cell is text here: compare in C, not per cell in Python
-            empty = frame[data_cols].fillna("").eq("").all(axis=1)
-        else:
-            empty = pd.Series(True, index=frame.index)
-            for c in data_cols:
-                empty &= _text(frame[c]).isna()
-        frame = frame.loc[~empty]
+        # Only rows whose first column is empty can be empty: the other columns are looked at for those.
+        blank = _empty_cells(frame[[data_cols[0]]], cfg)
+        maybe = frame.loc[blank]
+        if len(maybe):
+            blank.loc[maybe.index] = _empty_cells(maybe[data_cols], cfg)
+        frame = frame.loc[~blank]
     if cfg.skip_footer:
         frame = frame.iloc[: max(len(frame) - cfg.skip_footer, 0)]
     return frame.reset_index(drop=True)
+
+
+def _read_xlsx(path: Path, cfg: AnchorConfig) -> pd.DataFrame:
+    """``pd.read_excel(path, sheet_name=..., header=skip_rows, engine="calamine", dtype=object)``, with the
+    sheet's cells converted a column type at a time instead of one Python call per cell."""
+    book = pd.ExcelFile(path, engine="calamine")
+    try:
+        reader = getattr(book, "_reader", None)
+        if reader is not None and hasattr(reader, "get_sheet_data"):
+            reader.get_sheet_data = _calamine_sheet_data  # this reader only
+        return book.parse(sheet_name=cfg.sheet if cfg.sheet is not None else 0, header=cfg.skip_rows, dtype=object)
+    finally:
+        book.close()
+
+
+def _calamine_cell(value):
+    """pandas' conversion of one calamine cell (pandas.io.excel._calamine)."""
+    if isinstance(value, float):
+        val = int(value)  # infinity raises OverflowError, as in pandas
+        return val if val == value else value
+    if isinstance(value, dt.date):
+        return pd.Timestamp(value)
+    if isinstance(value, dt.timedelta):
+        return pd.Timedelta(value)
+    return value
+
+
+_CALAMINE_KEPT = frozenset({str, int, bool, dt.time, type(None)})  # cells pandas passes on as they are
+
+
+def _calamine_sheet_data(sheet, file_rows_needed: int | None = None) -> list[list]:
+    """The sheet's rows with every cell as ``_calamine_cell`` makes it: whole floats become ints, dates
+    Timestamps (once per distinct date), durations Timedeltas."""
+    rows = sheet.to_python(skip_empty_area=False, nrows=file_rows_needed)
+    width = len(rows[0]) if rows else 0
+    if not rows or not width or any(len(r) != width for r in rows):
+        return [[_calamine_cell(c) for c in row] for row in rows]
+    grid = np.array(rows, dtype=object)
+    cells = grid.ravel()
+    codes, types = pd.factorize(np.fromiter(map(type, cells), dtype=object, count=len(cells)))
+    for i, t in enumerate(types):
+        if t in _CALAMINE_KEPT:
+            continue
+        at = np.flatnonzero(codes == i)
+        if t is float:
+            values = cells[at].astype(np.float64)
+            if not np.isfinite(values).all():
+                return [[_calamine_cell(c) for c in row] for row in rows]  # raises as pandas does
+            whole = values == np.trunc(values)
+            small = whole & (np.abs(values) < 2.0**62)
+            cells[at[small]] = values[small].astype(np.int64).tolist()
+            big = whole & ~small
+            cells[at[big]] = [int(v) for v in values[big].tolist()]
+        elif t in (dt.date, dt.datetime, dt.timedelta):
+            value_codes, distinct = pd.factorize(cells[at])
+            converted = np.empty(len(distinct), dtype=object)
+            converted[:] = [_calamine_cell(v) for v in distinct]
+            cells[at] = converted.take(value_codes)
+        else:
+            cells[at] = [_calamine_cell(v) for v in cells[at]]
+    return grid.tolist()
+
+
+def _empty_cells(frame: pd.DataFrame, cfg: AnchorConfig) -> pd.Series:
+    """Whether every cell of each row is empty."""
+    if cfg.format == "csv":  # every cell is text here: compare in C, not per cell in Python
+        return frame.fillna("").eq("").all(axis=1)
+    empty = pd.Series(True, index=frame.index)
+    for c in frame.columns.unique():
+        empty &= _text(frame[c]).isna()
+    return empty
 
 
 def check_columns(frame: pd.DataFrame, cfg: AnchorConfig, source_file: str) -> list[str]:
@@ -302,30 +371,68 @@ def check_columns(frame: pd.DataFrame, cfg: AnchorConfig, source_file: str) -> l
 
 
 def _text(series: pd.Series) -> pd.Series:
-    """Cells as stripped text, with empty/NaN cells as None. Idempotent and cheap on its own output."""
+    """Cells as stripped text, with empty/NaN cells as None. Idempotent and cheap on its own output.
+
+    Each distinct cell value is converted once (``pd.factorize`` finds them in C): names, places, accounts
+    and dates repeat on many lines, and this keeps a million lines fast."""
     if series.attrs.get("cwb_text"):
         return series
     if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
-        stripped = series.str.strip()
-        out = stripped.where(stripped.notna() & (stripped != ""), None).astype(object)
-        out.attrs["cwb_text"] = True
-        return out
-    out = _text_cells(series)
+        codes, uniques = pd.factorize(series.to_numpy(), use_na_sentinel=True)  # every value a str, or missing
+        mapped = np.empty(len(uniques) + 1, dtype=object)  # the last slot, None, for a missing cell (code -1)
+        mapped[:-1] = [u.strip() or None for u in uniques]
+        out = pd.Series(mapped.take(codes), index=series.index, dtype=object)
+    else:
+        out = _text_cells(series)
     out.attrs["cwb_text"] = True
     return out
 
 
+def _text_cell(v) -> str | None:
+    if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)  # spreadsheet numbers such as creditor numbers: 1234.0 -> "1234"
+    s = str(v).strip()
+    return s or None
+
+
+# Cell types that a value of another of these types equals only when both give the same text: 1 == 1.0
+# ("1"), a datetime == a Timestamp; bools (True == 1, but "True" != "1") are told apart separately. A
+# spreadsheet read by calamine holds only these.
+_SAME_TEXT_TYPES = frozenset({str, int, float, bool, np.bool_, type(None), type(pd.NaT), pd.Timestamp, pd.Timedelta,
+                              dt.datetime, dt.date, dt.time})
+_TRUE, _FALSE = object(), object()
+
+
 def _text_cells(series: pd.Series) -> pd.Series:
+    """``_text`` of cells of any type; ``_text_cell`` once per distinct value when the column holds only
+    types in ``_SAME_TEXT_TYPES``."""
+    values = series.to_numpy()
+    if series.dtype != object:
+        return series.map(_text_cell).astype(object)
+    type_codes, types = pd.factorize(np.fromiter(map(type, values), dtype=object, count=len(values)))
+    if not set(types) <= _SAME_TEXT_TYPES:
+        return pd.Series([_text_cell(v) for v in values], index=series.index, dtype=object)
+    keys = values
+    bool_types = [i for i, t in enumerate(types) if t is bool or t is np.bool_]
+    if bool_types:
+        is_bool = np.isin(type_codes, bool_types)
+        keys = values.copy()
+        keys[is_bool] = np.where(values[is_bool].astype(bool), _TRUE, _FALSE)
+    codes, uniques = pd.factorize(keys, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [_text_cell(True if u is _TRUE else False if u is _FALSE else u) for u in uniques]
+    # A missing cell (code -1) of these types is None, NaN or NaT: no text.
+    return pd.Series(mapped.take(codes), index=series.index, dtype=object)
 
-    def one(v):
-        if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
-            return None
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)  # spreadsheet numbers such as creditor numbers: 1234.0 -> "1234"
-        s = str(v).strip()
-        return s or None
 
-    return series.map(one).astype(object)
+def _by_type(series: pd.Series, test) -> pd.Series:
+    """A boolean mask of the cells whose type passes ``test``, calling it once per distinct type."""
+    cells = series.to_numpy(dtype=object)
+    codes, types = pd.factorize(np.fromiter(map(type, cells), dtype=object, count=len(cells)))
+    passed = np.array([bool(test(t)) for t in types] + [False], dtype=bool)
+    return pd.Series(passed.take(codes), index=series.index, dtype=bool)
 
 
 def parse_cents(series: pd.Series, decimal: str, thousands: str | None) -> tuple[pd.Series, pd.Series]:
@@ -348,8 +455,8 @@ def _parse_cents(series: pd.Series, decimal: str, thousands: str | None) -> tupl
     elif series.attrs.get("cwb_text") or pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
         is_num = pd.Series(False, index=series.index)
     else:
-        is_num = series.map(lambda v: isinstance(v, (int, float, np.integer, np.floating))
-                            and not isinstance(v, bool))
+        is_num = _by_type(series, lambda t: issubclass(t, (int, float, np.integer, np.floating))
+                          and not issubclass(t, bool))
     too_large = pd.Series(False, index=series.index)
     nums = pd.to_numeric(series[is_num], errors="coerce").astype(float)
     finite = np.isfinite(nums)
@@ -360,7 +467,7 @@ def _parse_cents(series: pd.Series, decimal: str, thousands: str | None) -> tupl
     invalid.loc[nums.index[~finite & nums.notna()]] = True
     too_large.loc[nums.index[big]] = True
 
-    text = _text(series[~is_num])
+    text = _text(series[~is_num] if is_num.any() else series)
     present = text[text.notna()]
     if not present.empty:
         parsed, big_text = _text_amounts_to_cents(present, decimal, thousands)
@@ -387,9 +494,11 @@ with cleaned as (
            replace(case when $thousands = '' then n else replace(n, $thousands, '') end, $decimal, '.') as n
     from signed
 ), valued as (
-    -- A number that fits the shape but not DECIMAL(38, 2) (over 36 digits) is too large, not unreadable.
+    -- A number that fits the shape but not DECIMAL(18, 2) (over 16 digits) is too large, not unreadable
+    -- (DECIMAL(18, 2) is many times faster to cast to than a wider decimal, and holds every amount below
+    -- the maximum).
     select i, regexp_full_match(n, '-?([0-9]+([.][0-9]{0,2})?|[.][0-9]{1,2})') and shape_ok as ok,
-           try_cast(n as decimal(38, 2)) as amount
+           try_cast(n as decimal(18, 2)) as amount
     from normalised
 )
 select i,
@@ -399,11 +508,23 @@ from valued
 """
 
 
+_scratch = threading.local()
+
+
+def _scratch_duckdb() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection of this thread, for computing on DataFrames (opening one costs more
+    than parsing a small file's amounts)."""
+    if getattr(_scratch, "pid", None) != os.getpid():  # never one inherited through a fork
+        _scratch.con, _scratch.pid = duckdb.connect(), os.getpid()
+    return _scratch.con
+
+
 def _text_amounts_to_cents(text: pd.Series, decimal: str, thousands: str | None) -> tuple[pd.Series, pd.Series]:
     """(cents or NA, too large) per text amount."""
     amounts = pd.DataFrame({"i": np.arange(len(text), dtype="int64"), "v": text.to_numpy(dtype=object)})
-    with duckdb.connect() as con:
-        con.register("amounts", amounts)
+    con = _scratch_duckdb()
+    con.register("amounts", amounts)
+    try:
         dec = re.escape(decimal)
         if thousands:
             tho = re.escape(thousands)
@@ -412,6 +533,8 @@ def _text_amounts_to_cents(text: pd.Series, decimal: str, thousands: str | None)
             shape = rf"-?[0-9]+({dec}[0-9]*)?|-?{dec}[0-9]+"
         out = con.execute(_AMOUNT_SQL, {"decimal": decimal, "thousands": thousands or "", "shape": shape,
                                         "max_euros": MAX_AMOUNT_CENTS // 100}).df()
+    finally:
+        con.unregister("amounts")
     out = out.sort_values("i")
     return (pd.Series(out["cents"].to_numpy(), index=text.index).astype("Int64"),
             pd.Series(out["too_large"].to_numpy(dtype=bool), index=text.index))
@@ -428,7 +551,7 @@ def parse_dates(series: pd.Series, date_formats: tuple[str, ...] | str) -> tuple
     if series.attrs.get("cwb_text") or pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
         is_date = pd.Series(False, index=series.index)
     else:
-        is_date = series.map(lambda v: isinstance(v, (dt.date, pd.Timestamp)) and v is not pd.NaT)
+        is_date = _by_type(series, lambda t: issubclass(t, (dt.date, pd.Timestamp)) and t is not type(pd.NaT))
     if is_date.any():
         # A date cell outside pandas' range (before 1677 or after 2262) cannot be a date here: invalid.
         out.loc[is_date] = pd.to_datetime(series[is_date], errors="coerce").dt.normalize()
@@ -438,7 +561,10 @@ def parse_dates(series: pd.Series, date_formats: tuple[str, ...] | str) -> tuple
         if todo.empty:
             break
         # %d and %m accept values without leading zeros, so "3-1-2024" parses with "%d-%m-%Y".
-        out.loc[todo.index] = pd.to_datetime(todo, format=fmt, errors="coerce")
+        # Each distinct text is parsed once: a year's lines share a few hundred dates.
+        codes, distinct = pd.factorize(todo.to_numpy())
+        parsed = pd.to_datetime(pd.Series(distinct, dtype=object), format=fmt, errors="coerce")
+        out.loc[todo.index] = parsed.to_numpy().take(codes)
     return out, out.isna()
 
 
@@ -460,10 +586,13 @@ def _by_unique(text: pd.Series, fn) -> tuple[pd.Series, pd.Series]:
     """Apply a per-value validator/normaliser (returning the normal form or None) once per distinct
     value: identifiers repeat on every line of a supplier, so this is what keeps a million lines fast."""
     text = _text(text)
-    mapping = {u: fn(u) for u in text.dropna().unique()}
-    value = text.map(mapping)
-    value = value.where(value.notna(), None).astype(object)
-    return value, text.notna() & value.isna()
+    codes, uniques = pd.factorize(text.to_numpy(), use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)  # the last slot, None, for an empty cell (code -1)
+    mapped[:-1] = [fn(u) for u in uniques]
+    missing = pd.isna(mapped)
+    mapped[missing] = None
+    value = pd.Series(mapped.take(codes), index=text.index, dtype=object)
+    return value, pd.Series((codes >= 0) & missing.take(codes), index=text.index)
 
 
 def _vat_number(v: str) -> str | None:
@@ -547,8 +676,14 @@ def canonicalise(frames: list[tuple[str, pd.DataFrame]], cfg: AnchorConfig) -> C
     # (field, mask, values as delivered, code, params, severity)
     problems: list[tuple[str, pd.Series, pd.Series, str, dict, str]] = []
 
-    def col(fld: str) -> pd.Series:
-        return src[fld] if fld in src.columns else pd.Series([None] * n, index=src.index, dtype=object)
+    absent: dict[str, pd.Series] = {}
+
+    def col(fld: str) -> pd.Series:  # a field the export does not have: every cell empty
+        if fld in src.columns:
+            return src[fld]
+        if fld not in absent:
+            absent[fld] = pd.Series(np.full(n, None, dtype=object), index=src.index, dtype=object)
+        return absent[fld]
 
     text_cache: dict[str, pd.Series] = {}
 
@@ -670,7 +805,8 @@ def canonicalise(frames: list[tuple[str, pd.DataFrame]], cfg: AnchorConfig) -> C
         if severity == "rejected":
             reject_mask |= mask.fillna(False).astype(bool)
     identity = [f for f in cfg.line_identity if f in out.columns]
-    candidates = out.loc[~reject_mask]
+    # Only the identity and where a line comes from are needed to find and report duplicates.
+    candidates = out.loc[~reject_mask, list(dict.fromkeys([*identity, "source_file", "source_row"]))]
     dup = candidates.duplicated(subset=identity, keep="first")
     dup_rows = []
     if dup.any():
@@ -726,7 +862,10 @@ def canonicalise(frames: list[tuple[str, pd.DataFrame]], cfg: AnchorConfig) -> C
         # Report in file order: by file, row, then the order the checks ran.
         problem_frame = problem_frame.sort_values(["source_file", "source_row"], kind="stable").reset_index(drop=True)
 
-    accepted = out.loc[~reject_mask, ACCEPTED_COLUMNS].reset_index(drop=True)
+    if reject_mask.any():
+        accepted = out.loc[~reject_mask, ACCEPTED_COLUMNS].reset_index(drop=True)
+    else:  # nothing rejected: no rows to take out
+        accepted = out[ACCEPTED_COLUMNS].reset_index(drop=True)
     accepted["amount_excl_vat_cents"] = accepted["amount_excl_vat_cents"].astype("int64")
     accepted["invoice_line"] = accepted["invoice_line"].astype("int64")
     rows_by_file = out.groupby("source_file").size().to_dict()

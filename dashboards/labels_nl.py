@@ -329,6 +329,8 @@ COLUMNS_NL: dict[str, str] = {
     "euros_rejected_in_table": "Euro's in quarantainetabel",
     "rows_loaded_in_warehouse": "Rijen in warehouse",
     "euros_loaded_in_warehouse": "Euro's in warehouse",
+    "first_invoice_date": "Eerste factuurdatum",
+    "last_invoice_date": "Laatste factuurdatum",
     "reconciles": "Sluit aan",
     "processed_at": "Verwerkt op",
     # Privacy: disclosure control (docs/architecture.md, "Privacy")

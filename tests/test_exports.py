@@ -138,8 +138,9 @@ def test_excel_on_a_hand_made_warehouse(small_warehouse, tmp_path):
     assert by_column[("fct_invoice_lines", "amount_excl_vat")][1].startswith("alleen Parquet")
 
     recon = sheets[MARTS_NL["fct_delivery_reconciliation"][0]]
-    assert recon[0] == [COLUMNS_NL[c] for c in ("anchor_code", "source_file", "processed_at", "reconciles")]
-    assert recon[1] == ["hva", "landing/hva/c.csv", "", ""]  # NULLs are empty cells
+    assert recon[0] == [COLUMNS_NL[c] for c in ("anchor_code", "source_file", "processed_at", "reconciles",
+                                                "last_invoice_date")]
+    assert recon[1] == ["hva", "landing/hva/c.csv", "", "", ""]  # NULLs are empty cells
     assert recon[2][2] == datetime(2025, 1, 2, 3, 4, 5) and recon[2][3] is True
 
 

@@ -205,12 +205,13 @@ def _get(row: Any, name: str) -> Any:
 
 
 def query_dashboard_data(con: duckdb.DuckDBPyConnection) -> DashboardData:
+    from dashboards.exports import data_as_of
     from dashboards.programme import load_programme
     from dashboards.spend_dashboard import ANCHOR_ORDER, query_spend_by_tier
 
     tiers = query_spend_by_tier(con)
     frames = {mart: _read(con, mart) for mart in MART_COLUMNS}
-    latest = con.execute(f"select max(last_invoice_date) from {SCHEMA}.fct_delivery_reconciliation").fetchone()[0]
+    latest = data_as_of(con)
     present = list(dict.fromkeys(tiers["anchor_code"]))
     order = [a for a in ANCHOR_ORDER if a in present] + sorted(a for a in present if a not in ANCHOR_ORDER)
     names = tiers.drop_duplicates("anchor_code").set_index("anchor_code")["anchor_name"].to_dict()

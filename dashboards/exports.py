@@ -175,7 +175,7 @@ def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def data_as_of(con: duckdb.DuckDBPyConnection, marts: Iterable[MartInfo]) -> date | None:
+def data_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
     """The date of the data: the latest invoice date of any delivered file
     (fct_delivery_reconciliation.last_invoice_date: a date, not a figure)."""
     found = con.execute("select count(*) from information_schema.columns where table_schema = ? "
@@ -332,7 +332,7 @@ def export_excel(warehouse_path: str | os.PathLike[str], out_dir: str | os.PathL
 
     with connect_read_only(warehouse_path) as con:
         marts = list_marts(con)
-        as_of = data_as_of(con, marts)
+        as_of = data_as_of(con)
         versions = metric_definition_versions(con, marts)
         bases = placement_bases(con, marts)
         for mart in marts:

@@ -301,7 +301,7 @@ def _calamine_sheet_data(sheet, file_rows_needed: int | None = None) -> list[lis
         return [[_calamine_cell(c) for c in row] for row in rows]
     grid = np.array(rows, dtype=object)
     cells = grid.ravel()
-    codes, types = pd.factorize(np.fromiter(map(type, cells), dtype=object, count=len(cells)))
+    codes, types = _cell_types(cells)
     for i, t in enumerate(types):
         if t in _CALAMINE_KEPT:
             continue
@@ -316,10 +316,7 @@ def _calamine_sheet_data(sheet, file_rows_needed: int | None = None) -> list[lis
             big = whole & ~small
             cells[at[big]] = [int(v) for v in values[big].tolist()]
         elif t in (dt.date, dt.datetime, dt.timedelta):
-            value_codes, distinct = pd.factorize(cells[at])
-            converted = np.empty(len(distinct), dtype=object)
-            converted[:] = [_calamine_cell(v) for v in distinct]
-            cells[at] = converted.take(value_codes)
+            cells[at] = _once_per_distinct(cells[at], _calamine_cell)[0]
         else:
             cells[at] = [_calamine_cell(v) for v in cells[at]]
     return grid.tolist()
@@ -370,18 +367,30 @@ def check_columns(frame: pd.DataFrame, cfg: AnchorConfig, source_file: str) -> l
 # Parsing helpers (vectorised; each returns values plus a boolean "invalid" mask)
 
 
+def _once_per_distinct(values: np.ndarray, fn) -> tuple[np.ndarray, np.ndarray]:
+    """``fn`` of every cell, called once per distinct value (``pd.factorize`` finds them in C): names,
+    places, accounts and dates repeat on many lines. Returns (the results as an object array, None for a
+    missing cell; the factorize codes, -1 for a missing cell)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)  # the last slot, None, for a missing cell (code -1)
+    mapped[:-1] = [fn(u) for u in uniques]
+    return mapped.take(codes), codes
+
+
+def _cell_types(cells: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """(a code per cell, the distinct Python types of the cells), so that a test runs once per type."""
+    return pd.factorize(np.fromiter(map(type, cells), dtype=object, count=len(cells)))
+
+
 def _text(series: pd.Series) -> pd.Series:
     """Cells as stripped text, with empty/NaN cells as None. Idempotent and cheap on its own output.
 
-    Each distinct cell value is converted once (``pd.factorize`` finds them in C): names, places, accounts
-    and dates repeat on many lines, and this keeps a million lines fast."""
+    Each distinct cell value is converted once (``_once_per_distinct``): this keeps a million lines fast."""
     if series.attrs.get("cwb_text"):
         return series
     if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
-        codes, uniques = pd.factorize(series.to_numpy(), use_na_sentinel=True)  # every value a str, or missing
-        mapped = np.empty(len(uniques) + 1, dtype=object)  # the last slot, None, for a missing cell (code -1)
-        mapped[:-1] = [u.strip() or None for u in uniques]
-        out = pd.Series(mapped.take(codes), index=series.index, dtype=object)
+        texts, _ = _once_per_distinct(series.to_numpy(), lambda u: u.strip() or None)  # every value a str
+        out = pd.Series(texts, index=series.index, dtype=object)
     else:
         out = _text_cells(series)
     out.attrs["cwb_text"] = True
@@ -411,7 +420,7 @@ def _text_cells(series: pd.Series) -> pd.Series:
     values = series.to_numpy()
     if series.dtype != object:
         return series.map(_text_cell).astype(object)
-    type_codes, types = pd.factorize(np.fromiter(map(type, values), dtype=object, count=len(values)))
+    type_codes, types = _cell_types(values)
     if not set(types) <= _SAME_TEXT_TYPES:
         return pd.Series([_text_cell(v) for v in values], index=series.index, dtype=object)
     keys = values
@@ -420,17 +429,14 @@ def _text_cells(series: pd.Series) -> pd.Series:
         is_bool = np.isin(type_codes, bool_types)
         keys = values.copy()
         keys[is_bool] = np.where(values[is_bool].astype(bool), _TRUE, _FALSE)
-    codes, uniques = pd.factorize(keys, use_na_sentinel=True)
-    mapped = np.empty(len(uniques) + 1, dtype=object)
-    mapped[:-1] = [_text_cell(True if u is _TRUE else False if u is _FALSE else u) for u in uniques]
-    # A missing cell (code -1) of these types is None, NaN or NaT: no text.
-    return pd.Series(mapped.take(codes), index=series.index, dtype=object)
+    # A missing cell of these types is None, NaN or NaT: no text.
+    texts, _ = _once_per_distinct(keys, lambda u: _text_cell(True if u is _TRUE else False if u is _FALSE else u))
+    return pd.Series(texts, index=series.index, dtype=object)
 
 
 def _by_type(series: pd.Series, test) -> pd.Series:
     """A boolean mask of the cells whose type passes ``test``, calling it once per distinct type."""
-    cells = series.to_numpy(dtype=object)
-    codes, types = pd.factorize(np.fromiter(map(type, cells), dtype=object, count=len(cells)))
+    codes, types = _cell_types(series.to_numpy(dtype=object))
     passed = np.array([bool(test(t)) for t in types] + [False], dtype=bool)
     return pd.Series(passed.take(codes), index=series.index, dtype=bool)
 
@@ -586,13 +592,10 @@ def _by_unique(text: pd.Series, fn) -> tuple[pd.Series, pd.Series]:
     """Apply a per-value validator/normaliser (returning the normal form or None) once per distinct
     value: identifiers repeat on every line of a supplier, so this is what keeps a million lines fast."""
     text = _text(text)
-    codes, uniques = pd.factorize(text.to_numpy(), use_na_sentinel=True)
-    mapped = np.empty(len(uniques) + 1, dtype=object)  # the last slot, None, for an empty cell (code -1)
-    mapped[:-1] = [fn(u) for u in uniques]
-    missing = pd.isna(mapped)
-    mapped[missing] = None
-    value = pd.Series(mapped.take(codes), index=text.index, dtype=object)
-    return value, pd.Series((codes >= 0) & missing.take(codes), index=text.index)
+    values, codes = _once_per_distinct(text.to_numpy(), fn)
+    missing = pd.isna(values)
+    values[missing] = None
+    return pd.Series(values, index=text.index, dtype=object), pd.Series((codes >= 0) & missing, index=text.index)
 
 
 def _vat_number(v: str) -> str | None:

@@ -191,29 +191,27 @@ def test_parquet_round_trip(small_warehouse, tmp_path):
 # End to end, on the 2 % sample
 # --------------------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def warehouse_marts(pipeline) -> dict[str, list[str]]:
+def _columns_by_relation(pipeline, schema: str) -> dict[str, list[str]]:
+    """{relation: its columns in order} of one schema of the pipeline's warehouse."""
     _, _, warehouse, _ = pipeline
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute("select table_name, column_name from information_schema.columns "
-                           "where table_schema = 'marts' order by table_name, ordinal_position").fetchall()
-    marts: dict[str, list[str]] = {}
+                           "where table_schema = ? order by table_name, ordinal_position", [schema]).fetchall()
+    relations: dict[str, list[str]] = {}
     for table, column in rows:
-        marts.setdefault(table, []).append(column)
-    return marts
+        relations.setdefault(table, []).append(column)
+    return relations
+
+
+@pytest.fixture(scope="module")
+def warehouse_marts(pipeline) -> dict[str, list[str]]:
+    return _columns_by_relation(pipeline, "marts")
 
 
 @pytest.fixture(scope="module")
 def published(pipeline) -> dict[str, list[str]]:
     """The publication views: what the exports hold (every mart but the line-level one)."""
-    _, _, warehouse, _ = pipeline
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute("select table_name, column_name from information_schema.columns "
-                           "where table_schema = 'publication' order by table_name, ordinal_position").fetchall()
-    views: dict[str, list[str]] = {}
-    for table, column in rows:
-        views.setdefault(table, []).append(column)
-    return views
+    return _columns_by_relation(pipeline, "publication")
 
 
 def test_every_mart_but_the_line_level_one_is_published_as_it_is(warehouse_marts, published):

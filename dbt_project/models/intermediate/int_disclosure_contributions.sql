@@ -109,12 +109,7 @@ tier_lines as (
     select
         tier_base.*,
         grains.period_grain,
-        case grains.period_grain
-            when 'year' then strftime(tier_base.invoice_month, '%Y')
-            when 'quarter' then strftime(tier_base.invoice_month, '%Y') || '-Q'
-                || cast(quarter(tier_base.invoice_month) as varchar)
-            else strftime(tier_base.invoice_month, '%Y-%m')
-        end as period,
+        {{ period_label('grains.period_grain', 'tier_base.invoice_month') }} as period,
         tiers.tier_or_total
     from tier_base
     cross join (select unnest(['year', 'quarter', 'month']) as period_grain) as grains

@@ -21,7 +21,7 @@ lines as (
         legal_form_group,
         size_class,
         -- the month is all the periods below use
-        date_trunc('month', invoice_date) as invoice_date
+        date_trunc('month', invoice_date) as invoice_month
     from {{ ref('int_invoice_lines_classified') }}
 
 ),
@@ -78,9 +78,9 @@ periods as (
 
     select distinct
         anchor_code,
-        strftime(invoice_date, '%Y') as year_period,
-        strftime(invoice_date, '%Y') || '-Q' || cast(quarter(invoice_date) as varchar) as quarter_period,
-        strftime(invoice_date, '%Y-%m') as month_period
+        {{ period_label("'year'", 'invoice_month') }} as year_period,
+        {{ period_label("'quarter'", 'invoice_month') }} as quarter_period,
+        {{ period_label("'month'", 'invoice_month') }} as month_period
     from lines
 
 ),

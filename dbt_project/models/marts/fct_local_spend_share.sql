@@ -159,12 +159,7 @@ labelled as (
         anchors.anchor_name,
         with_totals.spend_scope,
         with_totals.period_grain,
-        case with_totals.period_grain
-            when 'year' then strftime(with_totals.period_start, '%Y')
-            when 'quarter' then strftime(with_totals.period_start, '%Y') || '-Q'
-                || cast(quarter(with_totals.period_start) as varchar)
-            else strftime(with_totals.period_start, '%Y-%m')
-        end as period,
+        {{ period_label('with_totals.period_grain', 'with_totals.period_start') }} as period,
         with_totals.period_start,
         cast(year(with_totals.period_start) as integer) as year,
         case when with_totals.period_grain in ('quarter', 'month')

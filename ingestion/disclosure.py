@@ -64,7 +64,7 @@ class Rule:
     p_percent: float = 10.0
 
 
-@dataclass
+@dataclass(slots=True)  # millions of them at scale: no __dict__ each
 class Contribution:
     amount: float
     protected: bool

@@ -31,6 +31,15 @@ class CwbDbtTranslator(DagsterDbtTranslator):
     """Keys and groups come from the dbt folder path, never from hard-coded model names."""
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> AssetSpec:
+        # Memoised like the base class's: dagster-dbt asks again for every dependency and every test
+        # (about 2,200 calls for 680 nodes), and each replace_attributes builds a new spec.
+        memo = self.__dict__.setdefault("_cwb_specs", {})
+        memo_id = (id(manifest), unique_id, id(project))
+        if memo_id not in memo:
+            memo[memo_id] = self._cwb_spec(manifest, unique_id, project)
+        return memo[memo_id]
+
+    def _cwb_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         resource_type = props["resource_type"]

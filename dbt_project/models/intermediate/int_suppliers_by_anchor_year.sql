@@ -32,14 +32,15 @@ geography_tiers as (
 
 ),
 
-profiles as (
+-- The lines are read once, summed at the grain of supplier x profile x creditor number; the supplier totals
+-- and the profiles are both rolled up from that (a few hundred thousand rows at 10 million lines).
+grains as (
 
     select
         lines.anchor_code,
         lines.invoice_year,
         lines.supplier_key,
         lines.tier,
-        tiers.tier_order,
         lines.target_sector,
         lines.sbi_section_code,
         lines.sbi_section_name,
@@ -47,10 +48,40 @@ profiles as (
         lines.sbi_division_name,
         lines.legal_form_group,
         lines.size_class,
-        sum(lines.amount_excl_vat) as profile_spend
+        lines.supplier_ref,
+        max(lines.anchor_name) as anchor_name,
+        max(lines.organisation_kvk_number) as organisation_kvk_number,
+        bool_or(lines.is_natural_person) as is_natural_person,
+        max(lines.organisation_name) as organisation_name,
+        bool_or(lines.is_social_enterprise) as is_social_enterprise,
+        sum(lines.amount_excl_vat) as spend_eur,
+        sum(lines.amount_excl_vat) filter (where lines.is_influenceable) as influenceable_spend_eur,
+        count(*) as n_lines,
+        count(*) filter (where lines.is_influenceable) as influenceable_n_lines
     from lines
+    group by all
+
+),
+
+profiles as (
+
+    select
+        grains.anchor_code,
+        grains.invoice_year,
+        grains.supplier_key,
+        grains.tier,
+        tiers.tier_order,
+        grains.target_sector,
+        grains.sbi_section_code,
+        grains.sbi_section_name,
+        grains.sbi_division_code,
+        grains.sbi_division_name,
+        grains.legal_form_group,
+        grains.size_class,
+        sum(grains.spend_eur) as profile_spend
+    from grains
     left join geography_tiers as tiers
-        on lines.tier = tiers.tier
+        on grains.tier = tiers.tier
     group by all
 
 ),
@@ -80,14 +111,14 @@ spend as (
         max(organisation_name) as organisation_name,
         bool_or(is_social_enterprise) as is_social_enterprise,
         string_agg(distinct supplier_ref, ',' order by supplier_ref) as supplier_refs,
-        sum(amount_excl_vat) as spend_eur,
-        coalesce(sum(amount_excl_vat) filter (where tier = 'nieuw_west'), 0) as spend_nieuw_west_eur,
-        coalesce(sum(amount_excl_vat) filter (where is_influenceable), 0) as influenceable_spend_eur,
-        coalesce(sum(amount_excl_vat) filter (where is_influenceable and tier = 'nieuw_west'), 0)
+        sum(spend_eur) as spend_eur,
+        coalesce(sum(spend_eur) filter (where tier = 'nieuw_west'), 0) as spend_nieuw_west_eur,
+        coalesce(sum(influenceable_spend_eur), 0) as influenceable_spend_eur,
+        coalesce(sum(influenceable_spend_eur) filter (where tier = 'nieuw_west'), 0)
             as influenceable_spend_nieuw_west_eur,
-        count(*) as n_lines,
-        count(*) filter (where is_influenceable) as influenceable_n_lines
-    from lines
+        cast(sum(n_lines) as bigint) as n_lines,
+        cast(sum(influenceable_n_lines) as bigint) as influenceable_n_lines
+    from grains
     group by anchor_code, invoice_year, supplier_key
 
 ),

@@ -543,3 +543,44 @@ def test_docs_generate_writes_the_site_with_the_marts_in_the_catalog(built_wareh
         assert columns == in_warehouse[node["name"]], unique_id
         # the documented columns (the contract) are the columns the warehouse holds
         assert set(node["columns"]) == set(columns), unique_id
+
+
+def test_no_natural_person_names_test_finds_a_planted_name(built_warehouse, tmp_path):
+    """The generic test `no_natural_person_names` fails on a sole trader's register name planted in a
+    line-level table, in any case and with spaces around it, once per column; a legal entity's name and a
+    clean table pass. On a copy of the built warehouse."""
+    warehouse, _, _ = built_warehouse
+    copy = tmp_path / "planted.duckdb"
+    shutil.copy(warehouse, copy)
+    sole_trader = "Bedrijf 44444444"  # KVK_ROWS: the Eenmanszaak; its name is a natural person's
+    legal_entity = "Bedrijf 11111111"  # the Besloten Vennootschap's name: not personal data
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute("update intermediate.int_invoice_lines_placed set ledger_account = ? where invoice_id = 'H1'",
+                    [f"  {sole_trader.upper()} "])
+        con.execute("update intermediate.int_invoice_lines_placed set cost_centre = ? where invoice_id in ('H2', 'H3')",
+                    [sole_trader])
+        con.execute("update intermediate.int_invoice_lines_placed set category = ?", [legal_entity])
+    finally:
+        con.close()
+
+    def run(model: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [dbt_executable(), "test", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project",
+             "--select", f"test_name:no_natural_person_names,{model}", "--store-failures",
+             "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+            cwd=REPO, env=dbt_env(copy), capture_output=True, text=True, timeout=600)
+
+    failed = run("int_invoice_lines_placed")
+    assert failed.returncode != 0, failed.stdout[-4000:]
+    con = duckdb.connect(str(copy), read_only=True)
+    try:
+        schema, table = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_name like 'no_natural_person_names_int_invoice_lines_placed%'").fetchone()
+        found = sorted(con.execute(f'select column_name, value from "{schema}"."{table}"').fetchall())
+    finally:
+        con.close()
+    assert found == [("cost_centre", sole_trader.lower()), ("ledger_account", sole_trader.lower())]
+    passed = run("int_invoice_lines_classified")  # not tampered with
+    assert passed.returncode == 0, passed.stdout[-4000:]

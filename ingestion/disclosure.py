@@ -210,8 +210,9 @@ def build_units(contributions: pd.DataFrame) -> dict[str, Unit]:
     units: dict[str, Unit] = {}
     cols = ["unit_id", "family", "component", "coarse_component", "supplier_key", "amount_eur", "is_protected",
             "is_published"]
-    for unit_id, family, comp, coarse, supplier, amount, protected, published in contributions[cols].itertuples(
-            index=False, name=None):
+    # Column lists zipped rather than itertuples: about twice as fast over the millions of rows at scale.
+    for unit_id, family, comp, coarse, supplier, amount, protected, published in zip(
+            *(contributions[c].tolist() for c in cols), strict=True):
         unit = units.get(unit_id)
         if unit is None:
             unit = units[unit_id] = Unit(unit_id, family)

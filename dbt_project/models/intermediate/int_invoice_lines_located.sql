@@ -40,11 +40,7 @@ establishments as (
 
     select *
     from establishments_source
-    where vestigingsnummer is not null
-    qualify row_number() over (
-        partition by vestigingsnummer
-        order by extract_date desc nulls last, kvk_number
-    ) = 1
+    {{ latest_extract_per_establishment() }}
 
 ),
 

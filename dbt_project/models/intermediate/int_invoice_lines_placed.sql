@@ -126,10 +126,7 @@ establishments as (
     left join sbi_sectors as sectors
         on est.sbi_version = sectors.sbi_version
         and left(est.sbi_main_activity_code, 2) = sectors.afdeling_code
-    where est.vestigingsnummer is not null
-    qualify row_number() over (
-        partition by est.vestigingsnummer order by est.extract_date desc nulls last, est.kvk_number
-    ) = 1
+    {{ latest_extract_per_establishment('est') }}
 
 ),
 

@@ -254,13 +254,15 @@ def union_invoice_lines(con: duckdb.DuckDBPyConnection, anchor_codes: list[str])
     con.execute(f"create or replace view raw.invoice_lines as {union}")
 
 
-def read_back(con: duckdb.DuckDBPyConnection, table: str, source_file: str | None = None) -> pd.DataFrame:
-    """A stored table (or one source file's rows of it) as pandas, amounts as float and dates as
-    datetime64 (for pandera checks)."""
+def read_back(con: duckdb.DuckDBPyConnection, table: str, source_file: str | None = None,
+              columns: list[str] | None = None) -> pd.DataFrame:
+    """A stored table (or one source file's rows of it; only ``columns``, if given) as pandas, amounts as
+    float and dates as datetime64 (for pandera checks)."""
+    select = ", ".join(f'"{c}"' for c in columns) if columns else "*"
     if source_file is None:
-        df = con.execute(f"select * from {table}").df()
+        df = con.execute(f"select {select} from {table}").df()
     else:
-        df = con.execute(f"select * from {table} where source_file = ?", [source_file]).df()
+        df = con.execute(f"select {select} from {table} where source_file = ?", [source_file]).df()
     for column in ("amount_excl_vat", "vat_amount"):
         if column in df.columns:
             df[column] = df[column].astype(float)

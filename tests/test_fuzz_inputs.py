@@ -73,7 +73,7 @@ from ingestion.kvk_extract import KvkExtractError, read_kvk_extract
 from ingestion.loader import ingest_anchor
 from ingestion.messages import MESSAGES
 from ingestion.programme import TABLE_TYPES, ProgrammeInputError, read_programme, write_programme
-from ingestion.schemas import invoice_lines_schema, programme_schemas
+from ingestion.schemas import gate_stored_files, invoice_lines_schema, programme_schemas
 from ingestion.schemas import validate as gate
 from ingestion.synthetic import write_programme_inputs
 from ingestion.warehouse import read_back
@@ -183,14 +183,10 @@ def check_stored_and_gated(load: AnchorLoad, cfg: AnchorConfig, landing: Path) -
     DuckDB (in memory: a file per case costs more than the case): the same lines, euros and quarantined
     rows. Each file's stored lines pass the pandera gate as the anchor asset runs it."""
     table = invoice_table(cfg.code)
-    schema = invoice_lines_schema(cfg.line_identity)
     with duckdb.connect() as con:
         ingested = ingest_anchor(con, cfg, landing)
-        for name in ingested.files_read:
-            stored = read_back(con, table, source_file=name)
-            if len(stored):
-                passed, failures = gate(stored, schema)
-                assert passed, (name, failures[:3])
+        failures = gate_stored_files(con, table, ingested.files_read, invoice_lines_schema(cfg.line_identity))
+        assert not failures, failures[:3]
         n_lines, cents = con.execute(
             f"select count(*), coalesce(sum(amount_excl_vat * 100), 0)::hugeint from {table}").fetchone()
         rejected = set(con.execute("select source_file, source_row from raw.rejected_rows where anchor_code = ?",

@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
-from ingestion.config import ConfigError, load_anchor_config, load_anchor_configs
+from ingestion.config import ConfigError, invoice_table, load_anchor_config, load_anchor_configs
 from ingestion.exports import DeliveryError, canonicalise, parse_cents, read_anchor, read_export
-from ingestion.schemas import invoice_lines_schema, validate
+from ingestion.loader import ingest_anchor
+from ingestion.schemas import gate_stored_files, invoice_lines_schema, validate
 from ingestion.warehouse import read_back, write_anchor
 
 ANCHORS = ["de_alliantie", "gemeente_amsterdam", "hva", "olvg", "pantar", "stwt"]
@@ -331,3 +332,24 @@ def test_stored_table_passes_schema_and_schema_catches_bad_rows(sap, tmp_path):
     checks = {f["check"] for f in failures}
     assert any("str_matches" in c for c in checks)
     assert any("unique" in c or "duplicates" in c for c in checks)
+
+
+def test_the_gate_on_stored_files_reports_what_breaks_the_schema(sap, tmp_path):
+    """The anchor asset's gate (gate_stored_files) passes what the loader stored and, once stored values
+    are broken behind its back, names the column, the check and the value, per file."""
+    cfg, landing = sap
+    table = invoice_table(cfg.code)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        load = ingest_anchor(con, cfg, landing)
+        assert load.files_read
+        assert gate_stored_files(con, table, load.files_read, invoice_lines_schema()) == []
+        first = load.files_read[0]
+        row = con.execute(f"select min(source_row) from {table} where source_file = ?", [first]).fetchone()[0]
+        con.execute(f"update {table} set kvk_number = '123' where source_file = ? and source_row = ?", [first, row])
+        con.execute(f"update {table} set supplier_postcode = '1234 ab', supplier_country = 'NL' "
+                    f"where source_file = ? and source_row = ?", [first, row])
+        failures = gate_stored_files(con, table, load.files_read, invoice_lines_schema())
+    found = {(f["column"], f["failure_case"]) for f in failures}
+    assert ("kvk_number", "123") in found
+    assert any(f["check"].startswith("Dutch postcode") for f in failures)
+    assert all(f["check"] for f in failures)

@@ -84,8 +84,8 @@ def build_anchor_asset(cfg: AnchorConfig):
         import pandas as pd
 
         from ingestion.loader import ingest_anchor
-        from ingestion.schemas import invoice_lines_schema, validate
-        from ingestion.warehouse import connect, read_back
+        from ingestion.schemas import gate_stored_files, invoice_lines_schema
+        from ingestion.warehouse import connect
 
         table = invoice_table(cfg.code)
         with connect(paths.warehouse_path()) as con:
@@ -94,13 +94,9 @@ def build_anchor_asset(cfg: AnchorConfig):
                 if d.source_file in load.files_read or d.status == "rejected":
                     log = context.log.error if d.status == "rejected" else context.log.info
                     log("%s: %s%s", d.source_file, d.status, f" ({d.reason})" if d.reason else "")
-            # The pandera schema on what this load stored, one file at a time (earlier files passed it
-            # when they were loaded); uniqueness of the line identity over the whole table in SQL.
-            failures = []
-            for name in load.files_read:
-                stored = read_back(con, table, source_file=name)
-                if len(stored):
-                    failures += validate(stored, invoice_lines_schema(cfg.line_identity))[1]
+            # The pandera schema on what this load stored, one file at a time; uniqueness of the line
+            # identity over the whole table in SQL.
+            failures = gate_stored_files(con, table, load.files_read, invoice_lines_schema(cfg.line_identity))
             identity = ", ".join(cfg.line_identity)
             duplicated = con.execute(
                 f"select count(*) from (select {identity} from {table} group by all having count(*) > 1)"

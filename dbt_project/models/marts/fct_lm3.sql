@@ -24,6 +24,32 @@ respend as (
 
 ),
 
+-- The re-spend share depends only on the anchor, the creditor and the tier: decided once per distinct
+-- combination, then joined to the lines (no grouping over every line).
+shares as (
+
+    select
+        keys.anchor_code,
+        keys.supplier_ref,
+        keys.tier,
+        coalesce(
+            max(supplier_share.respend_share),
+            max(tier_share.respend_share),
+            0
+        ) as respend_share
+    from (select distinct anchor_code, supplier_ref, tier from lines) as keys
+    left join respend as supplier_share
+        on supplier_share.scope = 'supplier'
+        and supplier_share.key = keys.supplier_ref
+        and supplier_share.anchor_code in (keys.anchor_code, '*')
+    left join respend as tier_share
+        on tier_share.scope = 'tier'
+        and tier_share.key = keys.tier
+        and tier_share.anchor_code in (keys.anchor_code, '*')
+    group by keys.anchor_code, keys.supplier_ref, keys.tier
+
+),
+
 per_line as (
 
     select
@@ -31,21 +57,12 @@ per_line as (
         lines.invoice_year as year,
         lines.amount_excl_vat,
         lines.tier = 'nieuw_west' as is_local,
-        coalesce(
-            max(supplier_share.respend_share),
-            max(tier_share.respend_share),
-            0
-        ) as respend_share
+        shares.respend_share
     from lines
-    left join respend as supplier_share
-        on supplier_share.scope = 'supplier'
-        and supplier_share.key = lines.supplier_ref
-        and supplier_share.anchor_code in (lines.anchor_code, '*')
-    left join respend as tier_share
-        on tier_share.scope = 'tier'
-        and tier_share.key = lines.tier
-        and tier_share.anchor_code in (lines.anchor_code, '*')
-    group by lines.invoice_line_key, lines.anchor_code, lines.invoice_year, lines.amount_excl_vat, lines.tier
+    inner join shares
+        on lines.anchor_code = shares.anchor_code
+        and lines.supplier_ref is not distinct from shares.supplier_ref
+        and lines.tier is not distinct from shares.tier
 
 ),
 

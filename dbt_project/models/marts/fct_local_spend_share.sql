@@ -62,26 +62,42 @@ grains as (
 
 ),
 
--- Each line once per scope it belongs to and per grain.
-lines_in_periods as (
+-- The lines summed per anchor x month x tier x influenceable first (a few thousand rows at 10 million
+-- lines), then each month once per scope it belongs to and per grain: a sum of sums is the same sum.
+monthly as (
 
     select
-        lines.anchor_code,
-        lines.anchor_name,
-        lines.placement_basis,
+        anchor_code,
+        max(anchor_name) as anchor_name,
+        max(placement_basis) as placement_basis,
+        date_trunc('month', invoice_date) as month_start,
+        tier,
+        is_influenceable,
+        sum(amount_excl_vat) as amount_excl_vat,
+        count(*) as n_lines
+    from lines
+    group by anchor_code, month_start, tier, is_influenceable
+
+),
+
+months_in_periods as (
+
+    select
+        monthly.anchor_code,
         scopes.spend_scope,
         grains.period_grain,
         case grains.period_grain
-            when 'year' then date_trunc('year', lines.invoice_date)
-            when 'quarter' then date_trunc('quarter', lines.invoice_date)
-            else date_trunc('month', lines.invoice_date)
+            when 'year' then date_trunc('year', monthly.month_start)
+            when 'quarter' then date_trunc('quarter', monthly.month_start)
+            else monthly.month_start
         end as period_start,
-        lines.tier,
-        lines.amount_excl_vat
-    from lines
+        monthly.tier,
+        monthly.amount_excl_vat,
+        monthly.n_lines
+    from monthly
     cross join scopes
     cross join grains
-    where scopes.spend_scope = 'total' or lines.is_influenceable
+    where scopes.spend_scope = 'total' or monthly.is_influenceable
 
 ),
 
@@ -94,8 +110,8 @@ spend as (
         cast(period_start as date) as period_start,
         tier,
         cast(sum(amount_excl_vat) as decimal(18, 2)) as spend_eur,
-        count(*) as n_lines
-    from lines_in_periods
+        cast(sum(n_lines) as bigint) as n_lines
+    from months_in_periods
     group by all
 
 ),
@@ -103,7 +119,7 @@ spend as (
 anchors as (
 
     select anchor_code, max(anchor_name) as anchor_name, max(placement_basis) as placement_basis
-    from lines
+    from monthly
     group by anchor_code
 
 ),

@@ -63,6 +63,26 @@ target_sectors as (
 
 ),
 
+-- The lines summed per anchor x year x tier x influenceable x sector first (the two schemes below split
+-- these few hundred thousand rows, not every line): a sum of sums is the same sum.
+line_groups as (
+
+    select
+        anchor_code,
+        max(anchor_name) as anchor_name,
+        invoice_year,
+        tier,
+        is_influenceable,
+        target_sector,
+        sbi_division_code,
+        sbi_division_name,
+        sum(amount_excl_vat) as amount_excl_vat,
+        count(*) as n_lines
+    from lines
+    group by anchor_code, invoice_year, tier, is_influenceable, target_sector, sbi_division_code, sbi_division_name
+
+),
+
 line_sectors as (
 
     select
@@ -71,10 +91,11 @@ line_sectors as (
         invoice_year,
         tier,
         amount_excl_vat,
+        n_lines,
         is_influenceable,
         'target_sector' as sector_scheme,
         target_sector as sector_code
-    from lines
+    from line_groups
     union all
     select
         anchor_code,
@@ -82,10 +103,11 @@ line_sectors as (
         invoice_year,
         tier,
         amount_excl_vat,
+        n_lines,
         is_influenceable,
         'sbi_division',
         coalesce(sbi_division_code, 'unknown')
-    from lines
+    from line_groups
 
 ),
 
@@ -95,7 +117,7 @@ sector_names as (
         'sbi_division' as sector_scheme,
         sbi_division_code as sector_code,
         sbi_division_name as sector_name
-    from lines
+    from line_groups
     where sbi_division_code is not null
     union all
     select 'target_sector', target_sector, label_en
@@ -124,7 +146,7 @@ spend as (
         ), 0) as decimal(18, 2)) as spend_leaving_amsterdam_eur,
         cast(coalesce(sum(amount_excl_vat) filter (where tier = 'unknown'), 0) as decimal(18, 2))
             as spend_unknown_place_eur,
-        count(*) as n_lines,
+        cast(sum(n_lines) as bigint) as n_lines,
         cast(coalesce(sum(amount_excl_vat) filter (where is_influenceable), 0) as decimal(18, 2))
             as influenceable_spend_eur,
         cast(coalesce(sum(amount_excl_vat) filter (where is_influenceable and tier = 'nieuw_west'), 0)
@@ -138,7 +160,7 @@ spend as (
         ), 0) as decimal(18, 2)) as influenceable_spend_leaving_amsterdam_eur,
         cast(coalesce(sum(amount_excl_vat) filter (where is_influenceable and tier = 'unknown'), 0)
             as decimal(18, 2)) as influenceable_spend_unknown_place_eur,
-        count(*) filter (where is_influenceable) as influenceable_n_lines
+        cast(coalesce(sum(n_lines) filter (where is_influenceable), 0) as bigint) as influenceable_n_lines
     from line_sectors
     group by anchor_code, invoice_year, sector_scheme, sector_code
 

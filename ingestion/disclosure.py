@@ -87,6 +87,9 @@ class Unit:
     def coarse_parts(self) -> dict[str, dict[str, Contribution]]:
         if self._coarse is not None:
             return self._coarse
+        if not self.has_coarse_level():  # every component is its own coarse one (the tier family)
+            self._coarse = self.parts  # contributions are never changed in place: no copy needed
+            return self._coarse
         out: dict[str, dict[str, Contribution]] = defaultdict(dict)
         for comp, suppliers in self.parts.items():
             target = out[self.coarse_of.get(comp, comp)]
@@ -206,18 +209,25 @@ def secondary(units: dict[str, Unit], relations: dict[str, tuple[str, list[str]]
 
 def build_units(contributions: pd.DataFrame) -> dict[str, Unit]:
     """contributions: unit_id, family, component, coarse_component, supplier_key, amount_eur, is_protected,
-    is_published (one row per unit x component x supplier)."""
+    is_published (one row per unit x component x supplier).
+
+    Built a unit x component at a time from column arrays (millions of rows at scale): units, components
+    and suppliers keep the order in which they first appear, a repeated supplier the last row."""
     units: dict[str, Unit] = {}
-    cols = ["unit_id", "family", "component", "coarse_component", "supplier_key", "amount_eur", "is_protected",
-            "is_published"]
-    # Column lists zipped rather than itertuples: about twice as fast over the millions of rows at scale.
-    for unit_id, family, comp, coarse, supplier, amount, protected, published in zip(
-            *(contributions[c].tolist() for c in cols), strict=True):
+    suppliers = contributions["supplier_key"].to_numpy(dtype=object)
+    amounts = contributions["amount_eur"].astype(float).to_numpy()
+    protected = contributions["is_protected"].astype(bool).to_numpy()
+    published = contributions["is_published"].astype(bool).to_numpy()
+    families = contributions["family"].to_numpy(dtype=object)
+    coarse = contributions["coarse_component"].to_numpy(dtype=object)
+    groups = contributions.groupby(["unit_id", "component"], sort=False, dropna=False).indices
+    for (unit_id, comp), rows in sorted(groups.items(), key=lambda item: item[1][0]):
         unit = units.get(unit_id)
         if unit is None:
-            unit = units[unit_id] = Unit(unit_id, family)
-        unit.parts.setdefault(comp, {})[supplier] = Contribution(float(amount), bool(protected), bool(published))
-        unit.coarse_of[comp] = coarse
+            unit = units[unit_id] = Unit(unit_id, families[rows[0]])
+        unit.parts[comp] = dict(zip(suppliers[rows].tolist(), map(
+            Contribution, amounts[rows].tolist(), protected[rows].tolist(), published[rows].tolist()), strict=True))
+        unit.coarse_of[comp] = coarse[rows[-1]]
     return units
 
 

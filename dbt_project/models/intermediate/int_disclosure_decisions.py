@@ -30,6 +30,7 @@ RECIPIENT_PLACE = {
 SCOPES = ("influenceable", "not_influenceable")
 
 
+RELATION_ANCHOR = "split_part(total_unit_id, '|', 2)"  # a relation's anchor: its total unit's
 CONTRIBUTION_COLUMNS = ("unit_id, family, component, coarse_component, supplier_key, amount_eur, is_protected, "
                         "is_published")
 
@@ -42,13 +43,16 @@ def model(dbt, session):
     )
     contributions = dbt.ref("int_disclosure_contributions")
     relations = dbt.ref("int_disclosure_relations")
-    crossing = relations.filter(
-        "split_part(total_unit_id, '|', 2) <> split_part(member_unit_id, '|', 2)").aggregate("count(*)").fetchone()[0]
+    crossing = relations.filter(f"{RELATION_ANCHOR} <> split_part(member_unit_id, '|', 2)").aggregate(
+        "count(*)").fetchone()[0]
     if crossing:
         raise ValueError(f"int_disclosure_relations: {crossing} relation row(s) link units of two anchors; "
                          "the decisions are taken per anchor")
+    misplaced = contributions.filter("split_part(unit_id, '|', 2) <> anchor_code").aggregate("count(*)").fetchone()[0]
+    if misplaced:
+        raise ValueError(f"int_disclosure_contributions: {misplaced} row(s) whose anchor_code is not their unit's")
     anchors = [a for (a,) in contributions.select("anchor_code").distinct().order("anchor_code").fetchall()]
-    relation_anchors = relations.select("split_part(total_unit_id, '|', 2)").distinct().fetchall()
+    relation_anchors = relations.select(RELATION_ANCHOR).distinct().fetchall()
     unknown = sorted({a for (a,) in relation_anchors} - set(anchors))
     decided = [decide_anchor(contributions, relations, anchor, rule) for anchor in anchors + unknown]
     out = pd.concat(decided, ignore_index=True).sort_values("unit_id", ignore_index=True)
@@ -60,11 +64,11 @@ def decide_anchor(contributions, relations, anchor: str, rule: Rule) -> pd.DataF
     """The tier family, then the recipient family, of one anchor."""
     literal = "'" + anchor.replace("'", "''") + "'"
 
-    def family_of(relation, family: str, unit_column: str = "unit_id"):
-        return relation.filter(f"family = '{family}' and split_part({unit_column}, '|', 2) = {literal}")
+    def family_of(relation, family: str, anchor_of: str = "anchor_code"):
+        return relation.filter(f"family = '{family}' and {anchor_of} = {literal}")
 
     tier = decide(family_of(contributions, "tier").select(CONTRIBUTION_COLUMNS).df(),
-                  family_of(relations, "tier", "total_unit_id").df(), rule)
+                  family_of(relations, "tier", RELATION_ANCHOR).df(), rule)
 
     hidden: dict[str, set[str]] = {}
     for unit_id in tier.loc[tier["publication_level"] == "none", "unit_id"]:
@@ -78,7 +82,7 @@ def decide_anchor(contributions, relations, anchor: str, rule: Rule) -> pd.DataF
             comps |= set(SCOPES)
     recipient_contributions = family_of(contributions, "recipient").select(CONTRIBUTION_COLUMNS).df()
     totals = [u for u in recipient_contributions["unit_id"].unique() if u.endswith("|*|*")]
-    recipient = decide(recipient_contributions, family_of(relations, "recipient", "total_unit_id").df(), rule,
+    recipient = decide(recipient_contributions, family_of(relations, "recipient", RELATION_ANCHOR).df(), rule,
                        fixed_units=totals, linked_hidden=hidden)
 
     # A relation whose total is published elsewhere and whose hidden members cannot be made safe would mean

@@ -75,7 +75,7 @@ organisations as (
 
     select
         kvk_number,
-        sum(n_employees) as organisation_n_employees,
+        cast(sum(n_employees) as bigint) as organisation_n_employees,  -- sum() would give HUGEINT: slower to write
         count(*) as n_establishments,
         -- the head office's statutaire naam; an organisation without one in the extract: any of them
         coalesce(

@@ -316,7 +316,7 @@ def _calamine_sheet_data(sheet, file_rows_needed: int | None = None) -> list[lis
             big = whole & ~small
             cells[at[big]] = [int(v) for v in values[big].tolist()]
         elif t in (dt.date, dt.datetime, dt.timedelta):
-            cells[at] = _once_per_distinct(cells[at], _calamine_cell)[0]
+            cells[at] = once_per_distinct(cells[at], _calamine_cell)[0]
         else:
             cells[at] = [_calamine_cell(v) for v in cells[at]]
     return grid.tolist()
@@ -367,7 +367,7 @@ def check_columns(frame: pd.DataFrame, cfg: AnchorConfig, source_file: str) -> l
 # Parsing helpers (vectorised; each returns values plus a boolean "invalid" mask)
 
 
-def _once_per_distinct(values: np.ndarray, fn) -> tuple[np.ndarray, np.ndarray]:
+def once_per_distinct(values: np.ndarray, fn) -> tuple[np.ndarray, np.ndarray]:
     """``fn`` of every cell, called once per distinct value (``pd.factorize`` finds them in C): names,
     places, accounts and dates repeat on many lines. Returns (the results as an object array, None for a
     missing cell; the factorize codes, -1 for a missing cell)."""
@@ -385,11 +385,11 @@ def _cell_types(cells: np.ndarray) -> tuple[np.ndarray, pd.Index]:
 def _text(series: pd.Series) -> pd.Series:
     """Cells as stripped text, with empty/NaN cells as None. Idempotent and cheap on its own output.
 
-    Each distinct cell value is converted once (``_once_per_distinct``): this keeps a million lines fast."""
+    Each distinct cell value is converted once (``once_per_distinct``): this keeps a million lines fast."""
     if series.attrs.get("cwb_text"):
         return series
     if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
-        texts, _ = _once_per_distinct(series.to_numpy(), lambda u: u.strip() or None)  # every value a str
+        texts, _ = once_per_distinct(series.to_numpy(), lambda u: u.strip() or None)  # every value a str
         out = pd.Series(texts, index=series.index, dtype=object)
     else:
         out = _text_cells(series)
@@ -430,7 +430,7 @@ def _text_cells(series: pd.Series) -> pd.Series:
         keys = values.copy()
         keys[is_bool] = np.where(values[is_bool].astype(bool), _TRUE, _FALSE)
     # A missing cell of these types is None, NaN or NaT: no text.
-    texts, _ = _once_per_distinct(keys, lambda u: _text_cell(True if u is _TRUE else False if u is _FALSE else u))
+    texts, _ = once_per_distinct(keys, lambda u: _text_cell(True if u is _TRUE else False if u is _FALSE else u))
     return pd.Series(texts, index=series.index, dtype=object)
 
 
@@ -592,7 +592,7 @@ def _by_unique(text: pd.Series, fn) -> tuple[pd.Series, pd.Series]:
     """Apply a per-value validator/normaliser (returning the normal form or None) once per distinct
     value: identifiers repeat on every line of a supplier, so this is what keeps a million lines fast."""
     text = _text(text)
-    values, codes = _once_per_distinct(text.to_numpy(), fn)
+    values, codes = once_per_distinct(text.to_numpy(), fn)
     missing = pd.isna(values)
     values[missing] = None
     return pd.Series(values, index=text.index, dtype=object), pd.Series((codes >= 0) & missing, index=text.index)

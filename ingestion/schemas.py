@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
+
+from ingestion.exports import once_per_distinct
 
 KVK_RE = r"^[0-9]{8}$"
 VESTIGING_RE = r"^[0-9]{12}$"
@@ -22,10 +23,10 @@ PC4_RE = r"^[1-9][0-9]{3}$"
 
 def _matching(series: pd.Series, regex: re.Pattern) -> pd.Series:
     """Element-wise ``regex.match`` (NULL passes), tried once per distinct value."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)  # NULL -> code -1
-    ok = np.fromiter((isinstance(u, str) and regex.match(u) is not None for u in uniques), dtype=bool,
-                     count=len(uniques))
-    return pd.Series(np.append(ok, True)[codes], index=series.index)
+    ok, codes = once_per_distinct(series.to_numpy(dtype=object),
+                                  lambda u: isinstance(u, str) and regex.match(u) is not None)
+    ok[codes < 0] = True  # a NULL cell
+    return pd.Series(ok.astype(bool), index=series.index)
 
 
 def matches(pattern: str) -> pa.Check:

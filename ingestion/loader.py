@@ -24,6 +24,7 @@ with ``read_anchor`` + ``write_anchor`` (tests/test_loader.py compares the two o
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -48,6 +49,10 @@ from ingestion.warehouse import (
     invoice_table,
 )
 
+# Delivery files read ahead in a second thread while the current one is mapped and stored. One is best:
+# at 10M lines, OLVG's workbooks 79 -> 59-67 s and Gemeente Amsterdam's CSV files 72 -> 48-56 s; reading
+# two ahead was slower (70 and 50 s) and holds one more file in memory.
+READ_AHEAD = 1
 _FINGERPRINT_MODULES = (exports_module, config_module, deliveries_module, messages_module)
 
 
@@ -171,20 +176,27 @@ def ingest_anchor(con: duckdb.DuckDBPyConnection, cfg: AnchorConfig, landing_dir
                     _restore(d, stored[d.source_file])
         to_read = [d for d in deliveries if d.status != "duplicate" and (mode == "full" or d.source_file not in stored)]
         counts = {}
-        for d in to_read:
-            try:
-                frame = read_export(d.path, cfg, d.source_file)
-                d.warnings = check_columns(frame, cfg, d.source_file)
-            except DeliveryError as exc:
-                d.status, d.reason, d.reason_code = "rejected", exc.message("en"), exc.code
-                d.error = exc
-                continue
-            result = canonicalise([(d.source_file, frame)], cfg)
-            del frame
-            insert_accepted(con, table, result.accepted)
-            insert_rejected(con, result.rejected)
-            insert_issues(con, result.field_issues)
-            counts[d.source_file] = (result.rows_read, result.cents_read)
+        # The next file is read in a second thread while this one is mapped and stored: the workbook and
+        # CSV parsers release the GIL for much of their work, so the two overlap on two cores. At most
+        # READ_AHEAD + 1 files are in memory at once (README "Scale and speed").
+        with ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="cwb-read-ahead") as reader:
+            pending: list[Future] = [reader.submit(_read_delivery, d, cfg) for d in to_read[:READ_AHEAD]]
+            for i, d in enumerate(to_read):
+                frame, warnings, error = pending.pop(0).result()
+                if i + READ_AHEAD < len(to_read):
+                    pending.append(reader.submit(_read_delivery, to_read[i + READ_AHEAD], cfg))
+                if error is not None:
+                    d.status, d.reason, d.reason_code = "rejected", error.message("en"), error.code
+                    d.error = error
+                    continue
+                d.warnings = warnings
+                result = canonicalise([(d.source_file, frame)], cfg)
+                del frame
+                insert_accepted(con, table, result.accepted)
+                insert_rejected(con, result.rejected)
+                insert_issues(con, result.field_issues)
+                counts[d.source_file] = (result.rows_read, result.cents_read)
+                del result
         _supersede(deliveries)
         read_names = [d.source_file for d in to_read if d.status != "rejected"]
         gone = [d.source_file for d in to_read if d.status == "superseded"]
@@ -204,6 +216,16 @@ def ingest_anchor(con: duckdb.DuckDBPyConnection, cfg: AnchorConfig, landing_dir
         con.execute("rollback")
         raise
     return AnchorIngest(cfg.code, mode, reason, deliveries, files_read=[d.source_file for d in to_read])
+
+
+def _read_delivery(d: Delivery, cfg: AnchorConfig):
+    """One delivery file as read (``read_export``), with its column warnings, or the DeliveryError that
+    makes it unusable: ``(frame, warnings, None)`` or ``(None, None, error)``."""
+    try:
+        frame = read_export(d.path, cfg, d.source_file)
+        return frame, check_columns(frame, cfg, d.source_file), None
+    except DeliveryError as exc:
+        return None, None, exc
 
 
 def _reject_cross_file_duplicates(con: duckdb.DuckDBPyConnection, cfg: AnchorConfig, table: str,

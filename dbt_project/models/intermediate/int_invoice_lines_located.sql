@@ -11,7 +11,10 @@
 -- resolved whichever rule placed the line. Exactly one row per invoice line (tested).
 with
 
-invoice_lines as (
+-- NOT MATERIALIZED: this CTE is read twice. DuckDB would otherwise write all of it (ten million lines) to a
+-- temporary buffer and scan that twice; inlined, each use reads only the columns it needs
+-- (README "Scale and speed": 30-34 -> 24-29 s at 10M lines).
+invoice_lines as not materialized (
 
     select * from {{ ref('stg_anchors__invoice_lines') }}
 

@@ -244,7 +244,10 @@ final as (
 ),
 
 -- Gemeente and stadsdeel of the PC4 the line is now placed by.
-with_area as (
+-- NOT MATERIALIZED: this CTE is read twice. DuckDB would otherwise write all of it (ten million lines) to a
+-- temporary buffer and scan that twice; inlined, each use reads only the columns it needs
+-- (README "Scale and speed": 60.8 -> 41.0 s at 10M lines).
+with_area as not materialized (
 
     select
         final.*,

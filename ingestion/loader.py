@@ -2,8 +2,8 @@
 
 ``read_anchor`` (ingestion.exports) reads a whole landing folder into memory: right for ``cwb validate``
 and for a few years of one anchor, not for ten years of every anchor. This loader gives the warehouse
-the same result while holding at most one delivery file in memory, and skips the files it has already
-loaded:
+the same result while holding at most two delivery files in memory (the one being stored and the next,
+read ahead in a second thread), and skips the files it has already loaded:
 
 * Each delivery is identified by its content hash. A delivery already in ``raw.deliveries`` with the
   same hash and the same *loader fingerprint* (the anchor's configuration file and the ingestion code

@@ -176,9 +176,9 @@ def ingest_anchor(con: duckdb.DuckDBPyConnection, cfg: AnchorConfig, landing_dir
                     _restore(d, stored[d.source_file])
         to_read = [d for d in deliveries if d.status != "duplicate" and (mode == "full" or d.source_file not in stored)]
         counts = {}
-        # The next file is read in a second thread while this one is mapped and stored: the workbook and
-        # CSV parsers release the GIL for much of their work, so the two overlap on two cores. At most
-        # READ_AHEAD + 1 files are in memory at once (README "Scale and speed").
+        # The next file is read in a second thread while this one is mapped and stored: calamine releases
+        # the GIL while it parses a workbook, and DuckDB while it stores a file, so the two overlap on two
+        # cores. At most READ_AHEAD + 1 files are in memory at once (README "Scale and speed").
         with ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="cwb-read-ahead") as reader:
             pending: list[Future] = [reader.submit(_read_delivery, d, cfg) for d in to_read[:READ_AHEAD]]
             for i, d in enumerate(to_read):

@@ -1,3 +1,5 @@
+{{ config(materialized='line_incremental', unique_key='invoice_line_key',
+          line_driver='int_invoice_lines_placed', creditor_fingerprint=true) }}
 -- One row per invoice line (int_invoice_lines_placed) with who receives the money: the supplier's
 -- legal form group, size class, SBI 2025 section and division (one view over SBI 2008 and 2025),
 -- target sector and whether it is a listed social enterprise, and whether the line is influenceable
@@ -27,6 +29,7 @@ with
 lines as (
 
     select * from {{ ref('int_invoice_lines_placed') }}
+    {{ line_increment_scope() }}
 
 ),
 

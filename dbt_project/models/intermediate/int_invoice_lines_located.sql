@@ -1,3 +1,5 @@
+{{ config(materialized='line_incremental', unique_key='invoice_line_key',
+          line_driver='stg_anchors__invoice_lines') }}
 -- Each invoice line placed by the rules of docs/architecture.md ("How a line is placed"):
 --   1. vestigingsnummer found in the KvK extract: that establishment's postcode;
 --   2. kvk_number found: the establishment of that KvK number at the invoice postcode, else its
@@ -17,6 +19,7 @@ with
 invoice_lines as not materialized (
 
     select * from {{ ref('stg_anchors__invoice_lines') }}
+    {{ line_increment_scope() }}
 
 ),
 

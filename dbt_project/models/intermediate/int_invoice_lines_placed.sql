@@ -1,3 +1,5 @@
+{{ config(materialized='line_incremental', unique_key='invoice_line_key',
+          line_driver='int_invoice_lines_located', creditor_fingerprint=true) }}
 -- Each invoice line's tier by the configured placement basis (var `placement_basis`):
 --   cles (default)  the organisation counts as local where it is based or branched: the most local
 --                   tier among all establishments of its KvK number (CLES, "based or branched");
@@ -30,6 +32,7 @@ with
 lines as (
 
     select * from {{ ref('int_invoice_lines_located') }}
+    {{ line_increment_scope() }}
 
 ),
 

@@ -156,3 +156,37 @@ def test_a_changed_register_or_setting_rebuilds_in_full(warehouse):
     reports = dbt_lines(warehouse, "--vars", "{placement_basis: establishment}")
     assert reports == {"int_invoice_lines_located": (0, 0, 0, 0), "int_invoice_lines_placed": "full",
                        "int_invoice_lines_classified": "full"}
+
+
+def test_the_dagster_dbt_step_builds_in_full_only_when_asked(pipeline, warehouse, tmp_path):
+    """The dbt step's run config `full_refresh` (Dagster's Launchpad) passes --full-refresh. A comment put
+    on the tables shows what happened: an increment keeps the table (and the comment), a full build creates
+    it again (without)."""
+    from dagster import AssetKey, DagsterInstance
+
+    _, data, _, _ = pipeline
+
+    def mark_and_run(full_refresh: bool) -> dict[str, str | None]:
+        with duckdb.connect(str(warehouse)) as con:
+            for model in LINE_MODELS:
+                con.execute(f"comment on table intermediate.{model} is 'before the run'")
+        mp = pytest.MonkeyPatch()
+        for name, value in (("CWB_DATA_DIR", data), ("CWB_WAREHOUSE", warehouse), ("CWB_OUTPUT_DIR", tmp_path)):
+            mp.setenv(name, str(value))
+        try:
+            from orchestration.definitions import defs
+
+            result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+                instance=DagsterInstance.ephemeral(),
+                asset_selection=[AssetKey(["intermediate", m]) for m in LINE_MODELS],
+                run_config={"ops": {"cwb_dbt_models": {"config": {"full_refresh": full_refresh}}}})
+        finally:
+            mp.undo()
+        assert result.success
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return dict(con.execute("select table_name, comment from duckdb_tables() "
+                                    "where schema_name = 'intermediate' and table_name like 'int_invoice_lines_%'")
+                        .fetchall())
+
+    assert mark_and_run(full_refresh=False) == {m: "before the run" for m in LINE_MODELS}
+    assert mark_and_run(full_refresh=True) == {m: None for m in LINE_MODELS}

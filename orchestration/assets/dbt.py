@@ -5,8 +5,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from pydantic import Field
 
 from orchestration.project import DBT_PROJECT_DIR, DUCKDB_POOL, dbt_project
 from orchestration.resources import CwbPaths
@@ -64,16 +65,26 @@ def dbt_build_args(full_refresh: bool = False) -> list[str]:
     return args
 
 
+class DbtBuildConfig(Config):
+    """Run config of the dbt step (Launchpad: ops -> cwb_dbt_models -> config)."""
+
+    full_refresh: bool = Field(
+        default=False,
+        description="Build the line-level models from all lines (dbt --full-refresh) instead of computing "
+        "again only the lines of new or changed files and creditors (docs/architecture.md, \"Line-level models\").",
+    )
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=CwbDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
     pool=DUCKDB_POOL,
 )
-def cwb_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, paths: CwbPaths):
+def cwb_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, paths: CwbPaths, config: DbtBuildConfig):
     # dbt reads the warehouse path from CWB_WAREHOUSE (profiles.yml): make it the one this run uses.
     os.environ["CWB_WAREHOUSE"] = str(paths.warehouse_path())
-    yield from dbt.cli(dbt_build_args(), context=context).stream()
+    yield from dbt.cli(dbt_build_args(full_refresh=config.full_refresh), context=context).stream()
     # dagster-dbt gives every invocation a target folder of its own (manifest, run results, compiled SQL):
     # keep the last few for debugging, so disk use does not grow with every monthly run.
     from ingestion.publish import prune_run_folders

@@ -16,7 +16,9 @@
 Wall time and peak memory are measured per step: the pipeline's steps from Dagster's event log (start
 and end of every step) against a 0.2-second sample of the resident memory of the whole process tree
 (Dagster and the dbt subprocess); the comparisons each in a process of their own. The figures are
-printed, with the ratios the performance issue asks for, and written to <work>/results-<N>.json.
+printed, with the ratios the performance issue asks for and what the line-level models did in each phase
+(full build, or an increment with the lines computed again: dbt's log), and written to
+<work>/results-<N>.json.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -120,6 +123,14 @@ STEP_GROUPS = [  # how the report groups Dagster's steps
     ("dashboard", lambda k: k.startswith("dashboard")),
     ("exports", lambda k: k.startswith("exports")),
 ]
+
+
+# What the line-level models did (dbt_project/macros/line_incremental.sql logs one line per model).
+LINE_MODEL_REPORT = re.compile(r"(int_invoice_lines_\w+): (full build|increment, .*lines computed again)")
+
+
+def line_model_reports(log: Path) -> dict[str, str]:
+    return dict(LINE_MODEL_REPORT.findall(log.read_text(errors="replace")))
 
 
 def per_step(measured: dict, steps: list[dict]) -> list[dict]:
@@ -236,11 +247,13 @@ def main(argv: list[str] | None = None) -> int:
         measured = run_measured(materialize, env, work / f"{phase}.log")
         steps = per_step(measured, step_times(Path(env["DAGSTER_HOME"])))
         result[phase] = {"wall_s": round(measured["wall_s"], 1), "peak_mib": round(measured["peak_mib"]),
-                         "steps": steps}
+                         "steps": steps, "line_models": line_model_reports(work / f"{phase}.log")}
         print(f"\n{phase} refresh: {measured['wall_s']:.1f} s, peak {measured['peak_mib']:.0f} MiB")
         for s in steps:
             peak = "" if s["peak_mib"] is None else f"{s['peak_mib']:>7} MiB"
             print(f"  {s['step']:<34}{s['wall_s']:>8.1f} s {peak}")
+        for model, report in result[phase]["line_models"].items():
+            print(f"  {model}: {report}")
     # Back to the held-back state, so the next run of the benchmark starts the same way.
     for f in sorted(held.rglob("*")):
         if f.is_file():

@@ -125,12 +125,16 @@ STEP_GROUPS = [  # how the report groups Dagster's steps
 ]
 
 
-# What the line-level models did (dbt_project/macros/line_incremental.sql logs one line per model).
-LINE_MODEL_REPORT = re.compile(r"(int_invoice_lines_\w+): (full build|increment, .*lines computed again)")
+# What the line-level models did (dbt_project/macros/line_incremental.sql logs one line per model): a full
+# build, or an increment with its numbers of new or changed files, changed or gone files, creditors and lines
+# (groups 3-6; tests/test_line_incremental.py reads them).
+LINE_MODEL_REPORT = re.compile(r"(int_invoice_lines_\w+): (full build|increment, (\d+) new or changed files, "
+                               r"(\d+) changed or gone, (\d+) creditors with a changed match: (\d+) lines computed "
+                               r"again)")
 
 
 def line_model_reports(log: Path) -> dict[str, str]:
-    return dict(LINE_MODEL_REPORT.findall(log.read_text(errors="replace")))
+    return {m.group(1): m.group(2) for m in LINE_MODEL_REPORT.finditer(log.read_text(errors="replace"))}
 
 
 def per_step(measured: dict, steps: list[dict]) -> list[dict]:

@@ -13,7 +13,6 @@ runs the three models through the dbt CLI, and checks
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -22,12 +21,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from benchmarks.pipeline_benchmark import LINE_MODEL_REPORT
 from ingestion.privacy import SALT_ENV, SAMPLE_SALT
 
 ROOT = Path(__file__).resolve().parent.parent
 LINE_MODELS = ("int_invoice_lines_located", "int_invoice_lines_placed", "int_invoice_lines_classified")
-REPORT = re.compile(r"(int_invoice_lines_\w+): (full build|increment, (\d+) new or changed files, (\d+) changed "
-                    r"or gone, (\d+) creditors with a changed match: (\d+) lines computed again)")
 
 
 def dbt_lines(warehouse: Path, *extra: str) -> dict[str, tuple]:
@@ -41,7 +39,7 @@ def dbt_lines(warehouse: Path, *extra: str) -> dict[str, tuple]:
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-4000:]
     reports = {}
-    for m in REPORT.finditer(done.stdout):
+    for m in LINE_MODEL_REPORT.finditer(done.stdout):
         reports[m.group(1)] = "full" if m.group(2) == "full build" else tuple(int(g) for g in m.groups()[2:])
     assert set(reports) == set(LINE_MODELS), done.stdout[-4000:]
     return reports

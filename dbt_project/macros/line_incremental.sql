@@ -10,26 +10,29 @@
       unique_key            the line key (one row per key in the driver and in the model);
       creditor_fingerprint  true when the model reads stg_resolution__supplier_matches per creditor:
                             a changed match then re-computes that creditor's lines only, instead of
-                            every line (line_increment_creditor_columns: the match columns that count).
+                            every line (line_increment_creditors: the match columns that count).
     The model's SQL marks where it reads the driver with {{ line_increment_scope() }}.
 
     A build is FULL (a plain CREATE TABLE AS, like `table`) when the table does not exist yet, on
     --full-refresh, without a delivery log (raw.deliveries), or when the context fingerprint changed:
     the model's compiled SQL, the content of every other relation it reads (count and sum of row
     hashes), the pseudonym salt, and the driver's own context (for a driver built by this
-    materialization) or its view definition. Otherwise it is an INCREMENT. In scope are the lines of delivery files that are new or changed (file name, number of
-    lines, and sha256 and loader fingerprint in raw.deliveries) and, with creditor_fingerprint, the lines
-    of creditors whose match changed. Their rows are deleted by key and computed again; when a file is
+    materialization) or its view definition. Otherwise it is an INCREMENT. In scope are the lines of
+    delivery files that are new or changed (file name, number of lines, and sha256 and loader
+    fingerprint in raw.deliveries) and, with creditor_fingerprint, the lines of creditors whose match
+    changed. Their rows are deleted by key and computed again; when a file is
     gone or changed, rows whose key left the driver are deleted too. What a build saw (context, files,
     creditors) is kept per model in <schema>.line_increment_state, in the same transaction as the table.
     tests/test_line_incremental.py checks that increments equal full builds, line for line.
 #}
 
-{#- The match columns a line model may read per creditor: a change in any of them re-computes the
-    creditor's lines. A line model that reads another match column must add it here. -#}
-{% macro line_increment_creditor_columns() -%}
-    {{ return(['vestigingsnummer', 'resolution_method', 'resolution_status', 'is_natural_person',
-               'privacy_basis']) }}
+{#- The supplier matches (one row per anchor_code + supplier_ref) and the match columns a line model may
+    read per creditor: a change in any of them re-computes the creditor's lines. A line model that reads
+    another match column must add it here. -#}
+{% macro line_increment_creditors() -%}
+    {{ return({'relation': 'stg_resolution__supplier_matches',
+               'columns': ['vestigingsnummer', 'resolution_method', 'resolution_status', 'is_natural_person',
+                           'privacy_basis']}) }}
 {%- endmacro %}
 
 {#- Right after the select from the driver. Empty outside a line_incremental build (unit tests). -#}
@@ -59,7 +62,7 @@
 {%- endmacro %}
 
 {% macro line_increment_context(full_sql, driver_name, state) -%}
-    {%- set creditor_relation = 'stg_resolution__supplier_matches'
+    {%- set creditor_relation = line_increment_creditors().relation
                                 if config.get('creditor_fingerprint', false) else none -%}
     {#- line_increment_version: raise it when what the state holds changes, so that the first build after
         the change is a full one. -#}
@@ -144,11 +147,13 @@
         ~ " as d on d.source_file = lines.source_file and d.status = 'loaded' "
         ~ "group by lines.source_file, lines.n_lines") %}
     {% if with_creditors %}
+        {%- set creditors = line_increment_creditors() -%}
         {% do run_query("create or replace table " ~ creditors_now ~ " as "
-            ~ "select anchor_code, supplier_ref, md5(string_agg(cast(row("
-            ~ line_increment_creditor_columns() | join(', ') ~ ") as varchar), '|' order by cast(row("
-            ~ line_increment_creditor_columns() | join(', ') ~ ") as varchar))) as fingerprint "
-            ~ "from " ~ ref('stg_resolution__supplier_matches') ~ " group by anchor_code, supplier_ref") %}
+            ~ "select anchor_code, supplier_ref, "
+            ~ "md5(string_agg(match_columns, '|' order by match_columns)) as fingerprint "
+            ~ "from (select anchor_code, supplier_ref, cast(row(" ~ creditors.columns | join(', ')
+            ~ ") as varchar) as match_columns from " ~ ref(creditors.relation) ~ ") "
+            ~ "group by anchor_code, supplier_ref") %}
     {% endif %}
 
     {% if full %}

@@ -284,7 +284,9 @@ def load_reference_table(con: duckdb.DuckDBPyConnection, name: str, csv_path: Pa
 
 def supplier_records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One record per anchor x creditor number from the accepted invoice lines, for supplier resolution:
-    each identifying field is the value the creditor's lines carry most often; with its lines and euros.
+    each identifying field is the value the creditor's lines carry most often; with its lines and euros,
+    and every spelling of its name the lines carry (``supplier_names``, sorted: what dbt's test
+    ``no_natural_person_names`` looks for, without reading every line again in each of its 80 runs).
     A line without a creditor number is keyed by its supplier name (``naam:<name>``)."""
     return con.execute("""
         select
@@ -301,7 +303,9 @@ def supplier_records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             mode(supplier_city) as supplier_city,
             mode(supplier_country) as supplier_country,
             count(*) as n_lines,
-            sum(amount_excl_vat) as spend_eur
+            sum(amount_excl_vat) as spend_eur,
+            list(distinct supplier_name order by supplier_name)
+                filter (where supplier_name is not null) as supplier_names
         from raw.invoice_lines
         group by all
         order by anchor_code, supplier_ref

@@ -270,10 +270,10 @@ def build_warehouse(path: Path) -> None:
         con.execute("""create table resolution.supplier_matches (anchor_code VARCHAR, supplier_ref VARCHAR,
             supplier_name VARCHAR, vestigingsnummer VARCHAR, kvk_number VARCHAR, method VARCHAR, confidence DOUBLE,
             status VARCHAR, candidates VARCHAR, merged_supplier_key VARCHAR, n_lines BIGINT,
-            spend_eur DECIMAL(18,2))""")
+            spend_eur DECIMAL(18,2), supplier_names VARCHAR[])""")
         for row in SUPPLIER_MATCHES:
-            con.execute("insert into resolution.supplier_matches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [*row[:11], Decimal(row[11])])
+            con.execute("insert into resolution.supplier_matches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [*row[:11], Decimal(row[11]), [row[2]]])
     finally:
         con.close()
 
@@ -547,13 +547,16 @@ def test_docs_generate_writes_the_site_with_the_marts_in_the_catalog(built_wareh
 
 def test_no_natural_person_names_test_finds_a_planted_name(built_warehouse, tmp_path):
     """The generic test `no_natural_person_names` fails on a sole trader's register name planted in a
-    line-level table, in any case and with spaces around it, once per column; a legal entity's name and a
-    clean table pass. On a copy of the built warehouse."""
+    line-level table, in any case and with spaces around it, once per column, and on an anchor's own
+    spelling of a creditor resolved to the sole trader (from `supplier_names` of the matches: the
+    register does not know it); a legal entity's name and a clean table pass. On a copy of the built
+    warehouse."""
     warehouse, _, _ = built_warehouse
     copy = tmp_path / "planted.duckdb"
     shutil.copy(warehouse, copy)
     sole_trader = "Bedrijf 44444444"  # KVK_ROWS: the Eenmanszaak; its name is a natural person's
     legal_entity = "Bedrijf 11111111"  # the Besloten Vennootschap's name: not personal data
+    spelling = "Schildersbedrijf J. de Vries"  # how OLVG spells creditor C4, once resolved to the Eenmanszaak
     con = duckdb.connect(str(copy))
     try:
         con.execute("update intermediate.int_invoice_lines_placed set ledger_account = ? where invoice_id = 'H1'",
@@ -561,6 +564,10 @@ def test_no_natural_person_names_test_finds_a_planted_name(built_warehouse, tmp_
         con.execute("update intermediate.int_invoice_lines_placed set cost_centre = ? where invoice_id in ('H2', 'H3')",
                     [sole_trader])
         con.execute("update intermediate.int_invoice_lines_placed set category = ?", [legal_entity])
+        con.execute("update resolution.supplier_matches set vestigingsnummer = '000044444440', "
+                    "supplier_names = ['Schilder', ?] where supplier_ref = 'C4'", [spelling])
+        con.execute("update intermediate.int_invoice_lines_placed set gemeente_naam = ? where invoice_id = 'O2'",
+                    [spelling])
     finally:
         con.close()
 
@@ -581,6 +588,54 @@ def test_no_natural_person_names_test_finds_a_planted_name(built_warehouse, tmp_
         found = sorted(con.execute(f'select column_name, value from "{schema}"."{table}"').fetchall())
     finally:
         con.close()
-    assert found == [("cost_centre", sole_trader.lower()), ("ledger_account", sole_trader.lower())]
+    assert found == [("cost_centre", sole_trader.lower()), ("gemeente_naam", spelling.lower()),
+                     ("ledger_account", sole_trader.lower())]
     passed = run("int_invoice_lines_classified")  # not tampered with
+    assert passed.returncode == 0, passed.stdout[-4000:]
+
+
+def test_supplier_names_must_cover_the_raw_lines(built_warehouse, tmp_path):
+    """The singular test `assert_supplier_names_cover_the_raw_lines` fails when a creditor's spelling in
+    raw.invoice_lines is missing from its `supplier_names` (also for a creditor keyed `naam:<name>`, which
+    it reports as an md5, not as the name), and passes once the spellings are there. On a copy of the
+    built warehouse, whose hand-made matches name no creditor of the lines."""
+    warehouse, _, _ = built_warehouse
+    copy = tmp_path / "spellings.duckdb"
+    shutil.copy(warehouse, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        # H1 is creditor CRED-H1, spelled "Leverancier H1"; H2 loses its creditor number, so resolution
+        # keys it by its name.
+        con.execute("update raw.invoice_lines__hva set supplier_ref = null where invoice_id = 'H2'")
+        con.execute("update resolution.supplier_matches set supplier_ref = 'CRED-H1', supplier_names = ['Other'] "
+                    "where supplier_ref = 'C1'")
+        con.execute("update resolution.supplier_matches set anchor_code = 'hva', supplier_ref = 'naam:leverancier h2', "
+                    "supplier_names = null where supplier_ref = 'C2'")
+    finally:
+        con.close()
+
+    def run() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [dbt_executable(), "test", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project",
+             "--select", "assert_supplier_names_cover_the_raw_lines", "--store-failures",
+             "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+            cwd=REPO, env=dbt_env(copy), capture_output=True, text=True, timeout=600)
+
+    failed = run()
+    assert failed.returncode != 0, failed.stdout[-4000:]
+    con = duckdb.connect(str(copy))
+    try:
+        schema, table = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_name like 'assert_supplier_names_cover%'").fetchone()
+        found = sorted(con.execute(f'select * from "{schema}"."{table}"').fetchall())
+        md5 = con.execute("select md5('naam:leverancier h2')").fetchone()[0]
+        con.execute("update resolution.supplier_matches set supplier_names = ['Leverancier H1'] "
+                    "where supplier_ref = 'CRED-H1'")
+        con.execute("update resolution.supplier_matches set supplier_names = ['Leverancier H2'] "
+                    "where supplier_ref = 'naam:leverancier h2'")
+    finally:
+        con.close()
+    assert found == [("hva", "CRED-H1", 1), ("hva", f"naam:{md5}", 1)]
+    passed = run()
     assert passed.returncode == 0, passed.stdout[-4000:]

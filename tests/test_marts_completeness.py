@@ -370,10 +370,12 @@ def build_planted_warehouse(path: Path) -> None:
         con.execute("""create table resolution.supplier_matches (anchor_code VARCHAR, supplier_ref VARCHAR,
             supplier_name VARCHAR, vestigingsnummer VARCHAR, kvk_number VARCHAR, method VARCHAR, confidence DOUBLE,
             status VARCHAR, candidates VARCHAR, merged_supplier_key VARCHAR, n_lines BIGINT,
-            spend_eur DECIMAL(18,2))""")
+            spend_eur DECIMAL(18,2), supplier_names VARCHAR[])""")
         for anchor, ref, method, status, candidates in PLANTED_MATCHES:
-            con.execute("insert into resolution.supplier_matches values (?, ?, ?, NULL, NULL, ?, 0.9, ?, ?, ?, 1, 0)",
-                        [anchor, ref, f"Leverancier {ref}", method, status, candidates, f"{anchor}:ref:{ref}"])
+            con.execute("insert into resolution.supplier_matches values "
+                        "(?, ?, ?, NULL, NULL, ?, 0.9, ?, ?, ?, 1, 0, [?])",
+                        [anchor, ref, f"Leverancier {ref}", method, status, candidates, f"{anchor}:ref:{ref}",
+                         f"Leverancier {ref}"])
     finally:
         con.close()
 

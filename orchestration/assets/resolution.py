@@ -63,8 +63,9 @@ def supplier_matches(context: AssetExecutionContext, paths: CwbPaths) -> Materia
         suppliers = supplier_records(con)
         register = con.execute("select * from raw.kvk_establishments").df()
         matches = resolve(suppliers, register, overrides)
-        result = suppliers[["anchor_code", "supplier_ref", "supplier_name", "n_lines", "spend_eur"]].merge(
-            matches, on=["anchor_code", "supplier_ref"], how="left", validate="one_to_one")
+        kept = ["anchor_code", "supplier_ref", "supplier_name", "supplier_names", "n_lines", "spend_eur"]
+        result = suppliers[kept].merge(matches, on=["anchor_code", "supplier_ref"], how="left",
+                                       validate="one_to_one")
         con.execute("create schema if not exists resolution")
         con.register("matches_df", result)
         con.execute("""
@@ -72,7 +73,7 @@ def supplier_matches(context: AssetExecutionContext, paths: CwbPaths) -> Materia
             select anchor_code, supplier_ref, supplier_name, vestigingsnummer::varchar as vestigingsnummer,
                    kvk_number::varchar as kvk_number, method, confidence::double as confidence, status,
                    candidates::varchar as candidates, merged_supplier_key, n_lines::bigint as n_lines,
-                   spend_eur::decimal(18,2) as spend_eur
+                   spend_eur::decimal(18,2) as spend_eur, supplier_names::varchar[] as supplier_names
             from matches_df
         """)
         con.unregister("matches_df")

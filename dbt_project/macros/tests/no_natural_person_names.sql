@@ -16,12 +16,29 @@
     value; the names never appear in compiled SQL (they are read at run time). tests/test_privacy.py also
     searches for the names inside longer text, in every relation, export and the dashboard.
     A failing row names the column and the offending value.
+
+    high_cardinality_columns: text columns with (nearly) one value per row, such as a line key or invoice
+    number. They are compared row by row (a semi-join on the names) instead of through their distinct
+    values: the same result, without a hash table of ten million values (at 10M lines 3.0 -> 1.2 s for
+    invoice_line_key, 1.0 -> 0.3 s for invoice_id; benchmarks/). Every other column keeps the distinct
+    values first, which is faster where values repeat. A listed column the model does not have is an error.
 #}
-{% test no_natural_person_names(model, column_name=none) %}
+{% test no_natural_person_names(model, column_name=none, high_cardinality_columns=[]) %}
 {%- set text_columns = [] -%}
 {%- for col in adapter.get_columns_in_relation(model) -%}
     {%- if col.is_string() -%}{%- do text_columns.append(col.name) -%}{%- endif -%}
 {%- endfor %}
+{%- set per_row = high_cardinality_columns | map('lower') | list -%}
+{%- if execute -%}
+    {%- set missing = [] -%}
+    {%- for name in per_row -%}
+        {%- if name not in (text_columns | map('lower') | list) -%}{%- do missing.append(name) -%}{%- endif -%}
+    {%- endfor -%}
+    {%- if missing -%}
+        {{ exceptions.raise_compiler_error("no_natural_person_names on " ~ model ~ ": high_cardinality_columns "
+            ~ missing | join(', ') ~ " are not text columns of the model") }}
+    {%- endif -%}
+{%- endif %}
 
 with
 
@@ -72,6 +89,12 @@ model_values as (
     {#- Each column's distinct values first, then lower and trim on those: at 10 million lines a few
         thousand distinct values per column instead of every line (3.5x faster on the line-level tables). #}
     {%- for col in text_columns %}
+    {%- if col | lower in per_row %}
+    select '{{ col }}' as column_name, lower(trim(cast({{ adapter.quote(col) }} as varchar))) as value
+    from {{ model }}
+    where lower(trim(cast({{ adapter.quote(col) }} as varchar))) in (select name from personal_names)
+    group by 2
+    {%- else %}
     select '{{ col }}' as column_name, lower(trim(cast(distinct_values.value as varchar))) as value
     from (
         select {{ adapter.quote(col) }} as value
@@ -80,6 +103,7 @@ model_values as (
         group by 1
     ) as distinct_values
     group by 2
+    {%- endif %}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
     {% else %}

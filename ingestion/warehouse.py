@@ -286,7 +286,7 @@ def supplier_records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One record per anchor x creditor number from the accepted invoice lines, for supplier resolution:
     each identifying field is the value the creditor's lines carry most often; with its lines and euros,
     and every spelling of its name the lines carry (``supplier_names``, sorted: what dbt's test
-    ``no_natural_person_names`` looks for, without reading every line again in each of its 80 runs).
+    ``no_natural_person_names`` looks for, without reading every line again in each of its 81 runs).
     A line without a creditor number is keyed by its supplier name (``naam:<name>``)."""
     return con.execute("""
         select

@@ -2,8 +2,10 @@
 -- resolution.supplier_matches (supplier_names), keyed as the resolution step keys creditors (a line without
 -- a creditor number by `naam:<name>`). The test no_natural_person_names looks for these spellings there
 -- instead of reading every line in each of its runs, so a spelling missing here would be a name it
--- cannot find. A failing row names the anchor, the creditor (a `naam:` key as its md5, since it is a
--- name) and how many of its spellings are missing; never the spelling itself.
+-- cannot find. A creditor without a row in the matches is not checked: it is tied to no establishment,
+-- so the names test would not look for its spellings either way. A failing row names the anchor, the
+-- creditor (a `naam:` key as its md5, since it is a name) and how many of its spellings are missing; never
+-- the spelling itself.
 with
 
 spellings as (

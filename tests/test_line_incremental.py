@@ -12,10 +12,8 @@ runs the three models through the dbt CLI, and checks
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -23,6 +21,7 @@ import pytest
 
 from benchmarks.pipeline_benchmark import LINE_MODEL_REPORT
 from ingestion.privacy import SALT_ENV, SAMPLE_SALT
+from tests.test_dbt_project import dbt_env, dbt_executable
 
 ROOT = Path(__file__).resolve().parent.parent
 LINE_MODELS = ("int_invoice_lines_located", "int_invoice_lines_placed", "int_invoice_lines_classified")
@@ -31,10 +30,9 @@ LINE_MODELS = ("int_invoice_lines_located", "int_invoice_lines_placed", "int_inv
 def dbt_lines(warehouse: Path, *extra: str) -> dict[str, tuple]:
     """Runs the line models and every model they are built on (the KvK extract and the supplier matches
     are tables); returns per line model 'full' or (files, changed or gone, creditors, lines)."""
-    env = {**os.environ, "CWB_WAREHOUSE": str(warehouse), SALT_ENV: SAMPLE_SALT,
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {**dbt_env(warehouse), SALT_ENV: SAMPLE_SALT}  # the salt the end-to-end warehouse was built with
     done = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "run", "--project-dir", "dbt_project", "--profiles-dir",
+        [dbt_executable(), "run", "--project-dir", "dbt_project", "--profiles-dir",
          "dbt_project", "--target-path", str(warehouse.parent / "target"), "--select", f"+{LINE_MODELS[-1]}", *extra],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-4000:]

@@ -8,14 +8,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pandera.pandas as pa
 import pytest
 import xlsxwriter
 
 from ingestion.config import ConfigError, invoice_table, load_anchor_config, load_anchor_configs
 from ingestion.exports import DeliveryError, canonicalise, parse_cents, read_anchor, read_export
 from ingestion.loader import ingest_anchor
-from ingestion.schemas import gate_stored_files, invoice_lines_schema, validate
+from ingestion.schemas import Text, gate_stored_files, invoice_lines_schema, validate
 from ingestion.warehouse import read_back, write_anchor
 
 ANCHORS = ["de_alliantie", "gemeente_amsterdam", "hva", "olvg", "pantar", "stwt"]
@@ -332,6 +334,25 @@ def test_stored_table_passes_schema_and_schema_catches_bad_rows(sap, tmp_path):
     checks = {f["check"] for f in failures}
     assert any("str_matches" in c for c in checks)
     assert any("unique" in c or "duplicates" in c for c in checks)
+
+
+@pytest.mark.parametrize("column", [
+    ["a", None, np.nan, "b"],  # only text and missing cells: the fast path
+    ["a", 5, None, 2.5],  # numbers among the text
+    [b"a", "b", True, pd.Timestamp("2024-01-01")],  # bytes, a bool, a date
+    [1, 2, 3, 4],  # int64, not object
+    [None, None, None, None],  # every cell missing
+])
+def test_text_column_type_fails_exactly_where_pandera_str_does(column):
+    """``Text`` (the gate's text type, checked in C when every cell is a str) reports the same failures,
+    cell by cell, as pandera's own ``str``, nullable or not."""
+    df = pd.DataFrame({"c": column})
+    for nullable in (True, False):
+        ours = validate(df, pa.DataFrameSchema({"c": pa.Column(Text, nullable=nullable)}))
+        stock = validate(df, pa.DataFrameSchema({"c": pa.Column(str, nullable=nullable)}))
+        assert ours == stock
+    assert validate(df, pa.DataFrameSchema({"c": pa.Column(Text, nullable=True)}))[0] == (
+        all(isinstance(v, str) or pd.isna(v) for v in column))
 
 
 def test_the_gate_on_stored_files_reports_what_breaks_the_schema(sap, tmp_path):

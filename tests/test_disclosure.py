@@ -1,15 +1,26 @@
 """Disclosure control (ingestion/disclosure.py) on hand-made cells: the threshold and p% rules, the levels,
 secondary suppression over relations, and the pseudonym and key functions (ingestion/privacy.py).
-Every expectation is worked out by hand in the comments."""
+Every expectation is worked out by hand in the comments; ``decide`` (the rules on column arrays) is held
+to the same rules applied one unit at a time on random cells."""
 
 from __future__ import annotations
 
 import hashlib
+import random
 
 import pandas as pd
 import pytest
 
-from ingestion.disclosure import Contribution, Rule, Unit, decide, primary_level, secondary, sensitivity
+from ingestion.disclosure import (
+    Contribution,
+    Rule,
+    Unit,
+    build_units,
+    decide,
+    primary_level,
+    secondary,
+    sensitivity,
+)
 from ingestion.privacy import (
     SAMPLE_SALT,
     MissingSaltError,
@@ -64,6 +75,16 @@ def test_credit_notes_count_in_absolute_value_and_zero_nets_not_at_all():
     # -100 net (credit notes) is still someone's money; a contribution that nets to 0 is none
     assert sensitivity([person(-100), company(50), company(20)], RULE) is None
     assert sensitivity([person(100), company(50), company(0.0)], RULE) == "threshold"
+
+
+def test_amounts_are_compared_in_whole_cents():
+    # p1 100, c1 33.33, p2 20 with p = 20 %: attacker c1, rest 20.00 = exactly 20 % of 100: not less, safe.
+    # Added as floats, 153.33 - 100 - 33.33 is 19.999999999999996, which would call it dominance.
+    assert sensitivity([person(100), company(33.33), person(20)], Rule(3, 20.0)) is None
+    assert sensitivity([person(100), company(33.33), person(19.99)], Rule(3, 20.0)) == "dominance"
+    # half a cent or less nets to no contribution; a single protected contributor is always sensitive
+    assert sensitivity([person(100), company(50), company(0.004)], RULE) == "threshold"
+    assert sensitivity([person(100)], Rule(1, 10.0)) == "dominance"
 
 
 def test_rule_parameters():
@@ -208,6 +229,80 @@ def test_decide_on_data_frames_with_fixed_and_linked_units():
     out3 = decide(contributions, relations, RULE, fixed_units=[total],
                   linked_hidden={total: {"nieuw_west|influenceable", "influenceable"}}).set_index("unit_id")
     assert out3.loc["recipient|a|2024|g|y", "publication_level"] == "full"
+
+
+def _random_cells(seed: int) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict[str, set[str]] | None]:
+    """Contributions and relations with ties, credit notes, amounts below a cent, published suppliers,
+    now and then a supplier whose flags differ between cells or who appears twice in one cell."""
+    rng = random.Random(seed)
+    units = [f"recipient|a|2024|g|{i}" for i in range(rng.randint(1, 8))]
+    suppliers = [f"s{i}" for i in range(rng.randint(1, 9))]
+    flags = {s: (rng.random() < 0.4, rng.random() < 0.2) for s in suppliers}
+    coarse_of = {"nw|i": "i", "out|i": "i", "unk|i": "i", "nw|n": "n", "out|n": "n"}
+    tier_like, mixed, twice = rng.random() < 0.3, rng.random() < 0.1, rng.random() < 0.05
+    rows = []
+    for unit in units:
+        for comp in rng.sample(sorted(coarse_of), rng.randint(1, len(coarse_of))):
+            for s in rng.sample(suppliers, rng.randint(1, len(suppliers))):
+                amount = rng.choice([100, 50, 20, 10, 9, 5, 1000, 33.33, 0, -100, 0.01, 0.004,
+                                     rng.randint(-5000, 5000) / 100])
+                protected = rng.random() < 0.4 if mixed else flags[s][0]
+                rows.append((unit, comp, comp if tier_like else coarse_of[comp], s, amount, protected, flags[s][1]))
+                if twice and rng.random() < 0.1:
+                    rows.append(rows[-1][:4] + (amount * 2,) + rows[-1][5:])
+    contributions = pd.DataFrame(rows, columns=["unit_id", "component", "coarse_component", "supplier_key",
+                                                "amount_eur", "is_protected", "is_published"])
+    contributions["family"] = "recipient"
+    relations = []
+    for k in range(rng.randint(1, 3) if len(units) > 1 else 0):
+        total = rng.choice(units)
+        members = [u for u in units if u != total]
+        relations += [(f"r{k}", total, m) for m in rng.sample(members, rng.randint(1, len(members)))]
+    fixed = [rng.choice(units)] if rng.random() < 0.5 else []
+    linked = {units[0]: {"nw|i"}} if rng.random() < 0.3 else None
+    return (contributions, pd.DataFrame(relations, columns=["relation_id", "total_unit_id", "member_unit_id"]),
+            fixed, linked)
+
+
+def _one_unit_at_a_time(contributions, relations, rule, fixed, linked):
+    """What decide must give: build_units, primary_level on each unit, then secondary."""
+    units = build_units(contributions)
+    for unit_id in set(relations["total_unit_id"]) | set(relations["member_unit_id"]):
+        units.setdefault(unit_id, Unit(unit_id, "recipient"))
+    for unit_id in fixed:
+        units[unit_id].fixed = True
+    for unit_id, comps in (linked or {}).items():
+        units[unit_id].hidden_components |= comps
+    primary = set()
+    for unit in units.values():
+        if not unit.fixed:
+            unit.level, unit.reason = primary_level(unit, rule)
+            if unit.level != "full":
+                primary.add(unit.unit_id)
+    grouped: dict[str, tuple[str, list[str]]] = {}
+    for rel_id, total, member in relations.itertuples(index=False, name=None):
+        grouped.setdefault(rel_id, (total, []))[1].append(member)
+    unprotected = secondary(units, grouped, rule)
+    return sorted((u.unit_id, u.level, u.reason if u.level != "full" else None, u.unit_id in primary)
+                  for u in units.values()), unprotected
+
+
+def test_decide_equals_the_rules_applied_one_unit_at_a_time():
+    outcomes = set()
+    for rule in (RULE, Rule(2, 20.0), Rule(4, 5.0)):
+        for seed in range(150):
+            contributions, relations, fixed, linked = _random_cells(seed)
+            out = decide(contributions, relations, rule, fixed_units=fixed, linked_hidden=linked)
+            got = [(u, level, reason if isinstance(reason, str) else None, bool(primary))
+                   for u, level, reason, primary in out[["unit_id", "publication_level", "suppression_reason",
+                                                         "is_primary"]].itertuples(index=False)]
+            want, unprotected = _one_unit_at_a_time(contributions, relations, rule, fixed, linked)
+            assert got == want, (rule, seed)
+            assert out.attrs["unprotected_relations"] == unprotected, (rule, seed)
+            outcomes |= {(level, reason) for _, level, reason, _ in got}
+    # the random cells reach every outcome
+    assert outcomes == {("full", None), ("totals", "threshold"), ("totals", "dominance"), ("none", "threshold"),
+                        ("none", "dominance"), ("totals", "secondary"), ("none", "secondary")}
 
 
 # --------------------------------------------------------------------------------------------------

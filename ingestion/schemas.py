@@ -23,9 +23,10 @@ from ingestion.exports import once_per_distinct
 @immutable
 class Text(pandas_engine.NpString):
     """pandera's ``str`` column type, whose check on an object column calls ``isinstance`` once per cell
-    in Python (0.3 us a cell: 15 s of the gate at ten million lines, five text columns; benchmarks/). A
-    column whose every non-missing cell is a ``str`` passes in one call of pandas' C type inference; any
-    other column is checked cell by cell as before, so a failure names the same cells."""
+    in Python. A column whose every non-missing cell is a ``str`` passes in one call of pandas' C type
+    inference; any other column is checked cell by cell as before, so a failure names the same cells. At
+    ten million lines, validating Gemeente Amsterdam's 3.6 million stored lines took 7.7 s with ``str``
+    and 5.8 s with ``Text`` (reading them back takes another 6.6 s)."""
 
     def check(self, pandera_dtype, data_container=None):
         if (data_container is not None and pd.api.types.is_object_dtype(getattr(data_container, "dtype", None))

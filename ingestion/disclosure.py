@@ -21,7 +21,7 @@ Contributors
     amount the outputs show one by one (the CLES top list, shared suppliers, social enterprises,
     co-operatives): an attacker subtracts those, so they protect nobody.
 
-Primary rule (sensitive component), on the contributors that are not published, with net amount not 0:
+Primary rule (sensitive component), on the contributors that are not published and net at least a cent:
     only when one of them is protected, the component is sensitive when
     - threshold rule: fewer than ``min_contributors`` (3) such contributors; or
     - p% rule: the remaining contributors, without the largest protected one and the largest other one

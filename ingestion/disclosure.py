@@ -360,8 +360,10 @@ def _worst(reasons: np.ndarray, owner: np.ndarray, n_owners: int) -> np.ndarray:
 
 
 def _lazy_units(contributions: pd.DataFrame, rule: Rule) -> tuple[dict[str, Unit], dict[str, tuple[str, str | None]]]:
-    """The units of ``contributions`` (as ``build_units`` builds them, but with their contributions left in
-    the column arrays until needed), and the primary level of each (``primary_level``, on the arrays)."""
+    """The units of ``contributions`` (one row per unit x component x supplier; units, components and
+    suppliers in the order they first appear, a supplier repeated in a cell its last row), with their
+    contributions left in the column arrays until needed, and the primary level of each (``primary_level``,
+    on the arrays)."""
     t = _Columns.of(contributions)
     unit_codes, n_units = _codes(t.unit_ids)
     supplier_codes, _ = _codes(t.suppliers)  # each text column is factorized once: most of the time here
@@ -373,7 +375,7 @@ def _lazy_units(contributions: pd.DataFrame, rule: Rule) -> tuple[dict[str, Unit
     cell_last = np.array([rows[-1] for rows in cell_rows], dtype=np.int64)
     cell_unit = unit_codes[cell_first]
     cell_name = t.components[cell_first]
-    cell_coarse = t.coarse[cell_last]  # a component's coarse component: its last row's, as in build_units
+    cell_coarse = t.coarse[cell_last]  # a component's coarse component: its last row's
 
     cents = np.rint(np.abs(t.amounts) * 100).astype(np.int64)
     fine = _sensitivities(cell_codes, n_cells, cents, t.protected, t.published, rule)
@@ -397,8 +399,8 @@ def _lazy_units(contributions: pd.DataFrame, rule: Rule) -> tuple[dict[str, Unit
     # The arrays give each supplier one contribution per cell, in whole cents, and one pair of flags per
     # coarse cell. A unit where a supplier appears twice in a cell or with different flags in one coarse
     # cell, or with an amount that is not whole cents (a sum of parts of a cent rounds differently from its
-    # parts), is decided on its contributions (primary_level), as build_units builds them. The warehouse's
-    # amounts are DECIMAL(18, 2): whole cents.
+    # parts), is decided on its contributions (primary_level). The warehouse's amounts are DECIMAL(18, 2):
+    # whole cents.
     exact = np.ones(n_units, dtype=bool)
     exact[unit_codes[np.abs(t.amounts * 100 - np.rint(t.amounts * 100)) > 1e-6]] = False
     pair_rows = np.bincount(pair_codes, minlength=n_pairs)
@@ -444,24 +446,14 @@ def _lazy_units(contributions: pd.DataFrame, rule: Rule) -> tuple[dict[str, Unit
     return units, levels
 
 
-def build_units(contributions: pd.DataFrame) -> dict[str, Unit]:
-    """contributions: unit_id, family, component, coarse_component, supplier_key, amount_eur, is_protected,
-    is_published (one row per unit x component x supplier).
-
-    Units, components and suppliers keep the order in which they first appear, a repeated supplier the
-    last row. ``decide`` builds the same units, but each unit's contributions only when needed."""
-    units, _ = _lazy_units(contributions, Rule())
-    for unit in units.values():
-        unit.load()
-    return units
-
-
 def decide(contributions: pd.DataFrame, relations: pd.DataFrame, rule: Rule = Rule(),
            fixed_units: Iterable[str] = (), linked_hidden: dict[str, set[str]] | None = None) -> pd.DataFrame:
     """Primary and secondary suppression of the units in `contributions` and `relations`.
 
-    relations: relation_id, total_unit_id, member_unit_id. fixed_units: units whose figures are published
-    elsewhere (their level is never lowered). linked_hidden: unit_id -> components withheld elsewhere.
+    contributions: unit_id, family, component, coarse_component, supplier_key, amount_eur, is_protected,
+    is_published (one row per unit x component x supplier). relations: relation_id, total_unit_id,
+    member_unit_id. fixed_units: units whose figures are published elsewhere (their level is never
+    lowered). linked_hidden: unit_id -> components withheld elsewhere.
     Returns one row per unit: unit_id, family, publication_level, suppression_reason, is_primary."""
     units, levels = _lazy_units(contributions, rule)
     for unit_id in set(relations["total_unit_id"]) | set(relations["member_unit_id"]):

@@ -15,7 +15,6 @@ from ingestion.disclosure import (
     Contribution,
     Rule,
     Unit,
-    build_units,
     decide,
     primary_level,
     secondary,
@@ -265,8 +264,17 @@ def _random_cells(seed: int) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dic
 
 
 def _one_unit_at_a_time(contributions, relations, rule, fixed, linked):
-    """What decide must give: build_units, primary_level on each unit, then secondary."""
-    units = build_units(contributions)
+    """What decide must give: the units built row by row, primary_level on each unit, then secondary. The
+    units are built here, not by ingestion.disclosure, so that the grouping decide does is checked too:
+    components in the order they first appear, a supplier repeated in a cell its last row, a component's
+    coarse component its last row's."""
+    units: dict[str, Unit] = {}
+    for unit_id, family, comp, coarse, supplier, amount, protected, published in contributions[
+            ["unit_id", "family", "component", "coarse_component", "supplier_key", "amount_eur", "is_protected",
+             "is_published"]].itertuples(index=False, name=None):
+        unit = units.setdefault(unit_id, Unit(unit_id, family))
+        unit.parts.setdefault(comp, {})[supplier] = Contribution(float(amount), bool(protected), bool(published))
+        unit.coarse_of[comp] = coarse
     for unit_id in set(relations["total_unit_id"]) | set(relations["member_unit_id"]):
         units.setdefault(unit_id, Unit(unit_id, "recipient"))
     for unit_id in fixed:

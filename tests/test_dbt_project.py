@@ -315,7 +315,7 @@ def test_dbt_build_passes_every_node(built_warehouse):
     assert {"seed", "model", "test", "unit_test"} <= kinds
     for model in ("stg_anchors__invoice_lines", "stg_kvk__establishments", "stg_reference__pc4_gemeenten",
                   "stg_reference__amsterdam_pc4_stadsdelen", "stg_reference__sbi_codes", "int_pc4s_tiered",
-                  "int_invoice_lines_located", "fct_spend_by_tier", "fct_invoice_lines",
+                  "int_invoice_lines_placed", "fct_spend_by_tier", "fct_invoice_lines",
                   "stg_anchors__deliveries", "stg_anchors__rejected_rows", "fct_delivery_reconciliation"):
         assert statuses.get(f"model.cwb.{model}") == "success", model
     assert sum(uid.startswith("unit_test.") for uid in statuses) >= 4

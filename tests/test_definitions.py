@@ -37,7 +37,6 @@ EXPECTED_ASSETS = {
     "staging/stg_reference__amsterdam_pc4_stadsdelen",
     "staging/stg_reference__sbi_codes",
     "intermediate/int_pc4s_tiered",
-    "intermediate/int_invoice_lines_located",
     "intermediate/int_invoice_lines_placed",
     "marts/fct_spend_by_tier",
     "marts/fct_invoice_lines",
@@ -141,7 +140,7 @@ def test_lineage_runs_from_landing_files_to_dashboard():
     above_dashboard = upstream(AssetKey(["dashboards", "spend_dashboard"]))
     for a in ANCHORS:
         assert {f"landing/{a}", f"raw/invoice_lines__{a}"} <= above_dashboard
-    assert {"raw/invoice_lines", "staging/stg_anchors__invoice_lines", "intermediate/int_invoice_lines_located",
+    assert {"raw/invoice_lines", "staging/stg_anchors__invoice_lines", "intermediate/int_invoice_lines_placed",
             "marts/fct_spend_by_tier", "raw/kvk_establishments", "reference/amsterdam_pc4_stadsdeel"} <= above_dashboard
 
 

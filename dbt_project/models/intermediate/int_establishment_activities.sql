@@ -60,7 +60,7 @@ sbi2025_divisions as (
 
 ),
 
--- One row per vestigingsnummer (the latest extract wins), as in int_invoice_lines_located.
+-- One row per vestigingsnummer (the latest extract wins), as in int_invoice_lines_placed.
 establishments as (
 
     select *

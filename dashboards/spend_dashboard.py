@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.subplots import make_subplots
 
 if TYPE_CHECKING:
@@ -283,9 +284,16 @@ def summarise(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------------ figures
+# Every figure is drawn on plotly's "plotly_white" template. As plotly's default template, a new figure takes
+# it when it is created, on plotly's fast path (the registered template counts as validated); passed to
+# update_layout, plotly validated and copied the whole template again for each of the dashboard's 275
+# figures. Rendering the dashboard of the 10M benchmark: 7.2-7.4 -> 4.5-5.1 s, the same HTML byte for byte
+# (each figure's template is left out of the page anyway: site._figure_json).
+pio.templates.default = "plotly_white"
+
+
 def _base_layout(fig: go.Figure, height: int) -> None:
     fig.update_layout(
-        template="plotly_white",
         height=height,
         separators=",.",
         font=dict(family=FONT, size=14, color="#1A1A1A"),

@@ -178,6 +178,9 @@ def test_share_figure_carries_nieuw_west_share(spend_df: pd.DataFrame):
         assert list(trace.y) == pytest.approx(expected)
     assert traces["olvg"].y[1] == 0.0  # OLVG 2023: no Nieuw-West lines
     layout = share_fig.layout
+    # drawn on plotly_white (plotly's default template, set by dashboards.spend_dashboard)
+    assert layout.template.layout.plot_bgcolor == "white"
+    assert layout.template.layout.xaxis.gridcolor == "#EBF0F8"
     assert layout.separators == ",."
     assert layout.yaxis.ticksuffix == " %"
     assert "Nieuw-West" in layout.yaxis.title.text

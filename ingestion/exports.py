@@ -90,6 +90,13 @@ class DeliveryError(ValueError):
     def message(self, lang: str = "en") -> str:
         return f"{self.source_file}: {render(self.code, lang, **self.params)}"
 
+    def __reduce__(self):  # pickled by its parts: the loader's worker processes send it to the main process
+        return _delivery_error, (self.source_file, self.code, self.params)
+
+
+def _delivery_error(source_file: str, code: str, params: dict) -> DeliveryError:
+    return DeliveryError(source_file, code, **params)
+
 
 @dataclass
 class CanonicalResult:

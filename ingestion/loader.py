@@ -2,8 +2,8 @@
 
 ``read_anchor`` (ingestion.exports) reads a whole landing folder into memory: right for ``cwb validate``
 and for a few years of one anchor, not for ten years of every anchor. This loader gives the warehouse
-the same result while holding at most two delivery files in memory (the one being stored and the next,
-read ahead in a second thread), and skips the files it has already loaded:
+the same result while holding only a few delivery files in memory, and skips the files it has already
+loaded:
 
 * Each delivery is identified by its content hash. A delivery already in ``raw.deliveries`` with the
   same hash and the same *loader fingerprint* (the anchor's configuration file and the ingestion code
@@ -19,12 +19,22 @@ Whatever the mode, everything happens in one transaction: a failed or killed loa
 previous tables untouched. Duplicate invoice lines across files are found in DuckDB (first occurrence
 in delivery order wins, as in ``read_anchor``); rows, euros and the delivery log reconcile exactly as
 with ``read_anchor`` + ``write_anchor`` (tests/test_loader.py compares the two on every corpus case).
+
+Each file is read and mapped onto the contract (``read_export``, ``canonicalise``) away from the main
+thread, and what it gives (accepted lines, rejected rows, field issues) is staged as Parquet files that
+the main thread appends to the warehouse with DuckDB alone (``_stage_delivery``). A load of several large
+files does this in worker processes, one per core (``worker_processes``): reading and mapping is Python
+work that holds the GIL, so threads could not use the second core for it. Smaller loads use one thread.
+Either way the files are appended in delivery order, and at most one file per worker is in memory.
 """
 
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import Future, ThreadPoolExecutor
+import multiprocessing
+import os
+import tempfile
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -49,10 +59,18 @@ from ingestion.warehouse import (
     invoice_table,
 )
 
-# Delivery files read ahead in a second thread while the current one is mapped and stored. One is best:
-# at 10M lines, OLVG's workbooks 79 -> 59-67 s and Gemeente Amsterdam's CSV files 72 -> 48-56 s; reading
-# two ahead was slower (70 and 50 s) and holds one more file in memory.
+# Delivery files read and mapped ahead in a thread (a load that uses no worker processes) while the main
+# thread appends the staged one.
 READ_AHEAD = 1
+# Worker processes read and map the files of a load with more than one file to read and at least this many
+# bytes (README "Scale and speed"); below it, starting them (about half a second each) is not worth it.
+PROCESS_MIN_BYTES = 64 * 2**20
+# At most this many worker processes, whatever the number of cores: each holds one file in memory.
+MAX_PROCESSES = 4
+# The number of worker processes, overriding the above; 0 reads every load in a thread.
+PROCESSES_ENV = "CWB_INGEST_PROCESSES"
+# The staged tables of a file, and the warehouse tables they are appended to.
+_STAGED_TABLES = {"accepted": None, "rejected": "raw.rejected_rows", "issues": "raw.field_issues"}
 _FINGERPRINT_MODULES = (exports_module, config_module, deliveries_module, messages_module)
 
 
@@ -76,6 +94,7 @@ class AnchorIngest:
     reason: str
     deliveries: list[Delivery]
     files_read: list[str] = field(default_factory=list)
+    worker_processes: int = 0  # that read and mapped the files (0: a thread did)
 
     @property
     def rejected_files(self) -> list[Delivery]:
@@ -176,27 +195,30 @@ def ingest_anchor(con: duckdb.DuckDBPyConnection, cfg: AnchorConfig, landing_dir
                     _restore(d, stored[d.source_file])
         to_read = [d for d in deliveries if d.status != "duplicate" and (mode == "full" or d.source_file not in stored)]
         counts = {}
-        # The next file is read in a second thread while this one is mapped and stored: calamine releases
-        # the GIL while it parses a workbook, and DuckDB while it stores a file, so the two overlap on two
-        # cores. At most READ_AHEAD + 1 files are in memory at once (README "Scale and speed").
-        with ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="cwb-read-ahead") as reader:
-            pending: list[Future] = [reader.submit(_read_delivery, d, cfg) for d in to_read[:READ_AHEAD]]
+        processes = worker_processes(to_read)
+        ahead = processes or READ_AHEAD
+        # Files are read, mapped and staged ahead (by worker processes, or a thread) while the main thread
+        # appends the staged files in delivery order; at most ``ahead`` files are in memory at once.
+        with tempfile.TemporaryDirectory(prefix="cwb-stage-") as stage_dir, _executor(processes) as workers:
+            def submit(n: int) -> Future:
+                return workers.submit(_stage_delivery, to_read[n].path, to_read[n].source_file, cfg,
+                                      os.path.join(stage_dir, str(n)))
+
+            pending: list[Future] = [submit(n) for n in range(min(ahead, len(to_read)))]
             for i, d in enumerate(to_read):
-                frame, warnings, error = pending.pop(0).result()
-                if i + READ_AHEAD < len(to_read):
-                    pending.append(reader.submit(_read_delivery, to_read[i + READ_AHEAD], cfg))
-                if error is not None:
-                    d.status, d.reason, d.reason_code = "rejected", error.message("en"), error.code
-                    d.error = error
+                staged = pending.pop(0).result()
+                if i + ahead < len(to_read):
+                    pending.append(submit(i + ahead))
+                if staged.error is not None:
+                    d.status, d.reason, d.reason_code = "rejected", staged.error.message("en"), staged.error.code
+                    d.error = staged.error
                     continue
-                d.warnings = warnings
-                result = canonicalise([(d.source_file, frame)], cfg)
-                del frame
-                insert_accepted(con, table, result.accepted)
-                insert_rejected(con, result.rejected)
-                insert_issues(con, result.field_issues)
-                counts[d.source_file] = (result.rows_read, result.cents_read)
-                del result
+                d.warnings = staged.warnings
+                for name, file in staged.files.items():
+                    con.execute(f"insert into {_STAGED_TABLES[name] or table} by name "
+                                "select * from read_parquet(?)", [file])
+                    os.remove(file)
+                counts[d.source_file] = (staged.rows_read, staged.cents_read)
         _supersede(deliveries)
         read_names = [d.source_file for d in to_read if d.status != "rejected"]
         gone = [d.source_file for d in to_read if d.status == "superseded"]
@@ -215,17 +237,80 @@ def ingest_anchor(con: duckdb.DuckDBPyConnection, cfg: AnchorConfig, landing_dir
     except BaseException:
         con.execute("rollback")
         raise
-    return AnchorIngest(cfg.code, mode, reason, deliveries, files_read=[d.source_file for d in to_read])
+    return AnchorIngest(cfg.code, mode, reason, deliveries, files_read=[d.source_file for d in to_read],
+                        worker_processes=processes)
 
 
-def _read_delivery(d: Delivery, cfg: AnchorConfig):
-    """One delivery file as read (``read_export``), with its column warnings, or the DeliveryError that
-    makes it unusable: ``(frame, warnings, None)`` or ``(None, None, error)``."""
+def worker_processes(to_read: list[Delivery]) -> int:
+    """How many worker processes read and map the files ``to_read``: none (a thread does) for a single
+    file, fewer than ``PROCESS_MIN_BYTES`` or a single core, else one per core, at most ``MAX_PROCESSES``
+    and never more than there are files. ``CWB_INGEST_PROCESSES`` sets the number (0: a thread, always).
+
+    The processes are started with "spawn", which imports the main module of the program again: a script
+    that calls ``ingest_anchor`` must keep its own work under ``if __name__ == "__main__":``, as with any
+    use of multiprocessing (Dagster's and pytest's entry points do)."""
+    wanted = os.environ.get(PROCESSES_ENV, "").strip()
+    if wanted:
+        try:
+            n = int(wanted)
+        except ValueError:
+            raise ValueError(f"{PROCESSES_ENV}={wanted!r}: expected a whole number of processes (0 for none)") from None
+        if n < 0:
+            raise ValueError(f"{PROCESSES_ENV}={wanted!r}: expected a whole number of processes (0 for none)")
+        return min(n, len(to_read))
+    if len(to_read) < 2 or sum(d.size_bytes or 0 for d in to_read) < PROCESS_MIN_BYTES:
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    n = min(cores, MAX_PROCESSES, len(to_read))
+    return n if n >= 2 else 0  # one worker process on one core would only add the cost of starting it
+
+
+def _executor(processes: int) -> Executor:
+    if processes:
+        # spawn, not fork: the pipeline's process runs threads (Dagster's, DuckDB's), which fork would copy
+        # in whatever state they are.
+        return ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"))
+    return ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="cwb-read-ahead")
+
+
+@dataclass
+class _Staged:
+    """One delivery file read, mapped and staged (``_stage_delivery``), or the DeliveryError that makes it
+    unusable."""
+
+    error: DeliveryError | None = None
+    warnings: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    cents_read: int = 0
+    files: dict[str, str] = field(default_factory=dict)  # accepted | rejected | issues -> Parquet file
+
+
+def _stage_delivery(path: Path, source_file: str, cfg: AnchorConfig, stage_prefix: str) -> _Staged:
+    """Read one delivery file (``read_export``), map it onto the contract (``canonicalise``) and write its
+    accepted lines, rejected rows and field issues, with the warehouse's own column types, to Parquet
+    files ``<stage_prefix>.<table>.parquet`` (only the non-empty ones). Runs in a worker process or thread."""
     try:
-        frame = read_export(d.path, cfg, d.source_file)
-        return frame, check_columns(frame, cfg, d.source_file), None
+        frame = read_export(path, cfg, source_file)
+        warnings = check_columns(frame, cfg, source_file)
     except DeliveryError as exc:
-        return None, None, exc
+        return _Staged(error=exc)
+    result = canonicalise([(source_file, frame)], cfg)
+    del frame
+    staged = _Staged(warnings=warnings, rows_read=result.rows_read, cents_read=result.cents_read)
+    with duckdb.connect() as con:
+        ensure_raw_tables(con)
+        create_invoice_table(con, "raw.accepted")
+        insert_accepted(con, "raw.accepted", result.accepted)
+        insert_rejected(con, result.rejected)
+        insert_issues(con, result.field_issues)
+        del result
+        for name, staged_table in _STAGED_TABLES.items():
+            staged_table = staged_table or "raw.accepted"
+            if con.execute(f"select count(*) from {staged_table}").fetchone()[0]:
+                file = f"{stage_prefix}.{name}.parquet"
+                con.execute(f"copy {staged_table} to '{file.replace(chr(39), chr(39) * 2)}' (format parquet)")
+                staged.files[name] = file
+    return staged
 
 
 def _reject_cross_file_duplicates(con: duckdb.DuckDBPyConnection, cfg: AnchorConfig, table: str,

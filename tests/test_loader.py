@@ -52,16 +52,28 @@ def reference_tables(case, tmp_path) -> dict[str, list]:
         return tables(con, cfg.code)
 
 
-# The loader reads the next files in a thread while it stores the current one (one ahead by default). With
-# several or all files read ahead, the files must still be mapped in delivery order and unreadable ones
-# rejected: the cases of more than one file run again with two and with all files ahead.
-READ_AHEAD_CASES = [pytest.param(c, 1, id=c.name) for c in CASES] + [
-    pytest.param(c, ahead, id=f"{c.name}-{ahead}-ahead") for ahead in (2, 50) for c in CASES if len(c.order) > 1]
+# The loader reads and maps the next files in a thread while it stores the current one (one ahead by
+# default), or in worker processes for a large load. With several or all files read ahead, or two worker
+# processes, the files must still be stored in delivery order and unreadable ones rejected: the cases of
+# more than one file run again with two and with all files ahead, and with two worker processes (which
+# the corpus's small files would not get on their own).
+READ_AHEAD_CASES = [pytest.param(c, 1, 0, id=c.name) for c in CASES] + [
+    pytest.param(c, ahead, 0, id=f"{c.name}-{ahead}-ahead") for ahead in (2, 50) for c in CASES if len(c.order) > 1
+] + [pytest.param(c, 1, 2, id=f"{c.name}-2-processes") for c in CASES if len(c.order) > 1]
 
 
-@pytest.mark.parametrize(("case", "ahead"), READ_AHEAD_CASES)
-def test_loader_equals_reader_on_every_corpus_case(case, ahead, tmp_path, monkeypatch):
+@pytest.mark.parametrize(("case", "ahead", "processes"), READ_AHEAD_CASES)
+def test_loader_equals_reader_on_every_corpus_case(case, ahead, processes, tmp_path, monkeypatch):
     monkeypatch.setattr(loader, "READ_AHEAD", ahead)
+    monkeypatch.setenv(loader.PROCESSES_ENV, str(processes))
+    used = []
+    real = loader.worker_processes
+
+    def spy(to_read):
+        used.append(real(to_read))
+        return used[-1]
+
+    monkeypatch.setattr(loader, "worker_processes", spy)
     want = reference_tables(case, tmp_path)
     (tmp_path / "new").mkdir()
     cfg = case_config(case, tmp_path / "new")
@@ -69,6 +81,7 @@ def test_loader_equals_reader_on_every_corpus_case(case, ahead, tmp_path, monkey
     with duckdb.connect(str(tmp_path / "new.duckdb")) as con:
         first = ingest_anchor(con, cfg, landing)
         assert first.mode == "full"
+        assert used == [min(processes, len(first.files_read))]
         assert tables(con, cfg.code) == want
         again = ingest_anchor(con, cfg, landing)
         assert (again.mode, again.files_read) == ("unchanged", [])

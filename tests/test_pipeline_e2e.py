@@ -113,6 +113,12 @@ def test_every_asset_and_check_succeeds(pipeline):
     errors = [(e.asset_key, e.check_name) for e in evaluations
               if not e.passed and e.severity == AssetCheckSeverity.ERROR]
     assert errors == []
+    # conftest.py asks for two worker processes: every anchor with more than one file was read by them.
+    loads = {e.asset_key.to_user_string(): e.materialization.metadata
+             for e in result.get_asset_materialization_events()
+             if e.asset_key.to_user_string().startswith("raw/invoice_lines__")}
+    assert {k: (m["files_read"].value > 1, m["worker_processes"].value) for k, m in loads.items()} == {
+        f"raw/invoice_lines__{a}": (True, 2) for a in ANCHORS}
 
 
 def test_mart_equals_ground_truth_to_the_cent(pipeline):

@@ -112,8 +112,10 @@ def build_anchor_asset(cfg: AnchorConfig):
                 "select source_file, source_row, \"column\", reason from raw.rejected_rows where anchor_code = ? "
                 "order by source_file, source_row limit 5", [cfg.code]).df()
         context.log.info(
-            "%s: %s load (%s): %d file(s) read; %d lines stored, %d rows rejected, %d field issues",
-            cfg.code, load.mode, load.reason, len(load.files_read), n_rows, n_rejected, n_issues)
+            "%s: %s load (%s): %d file(s) read%s; %d lines stored, %d rows rejected, %d field issues",
+            cfg.code, load.mode, load.reason, len(load.files_read),
+            f" by {load.worker_processes} worker processes" if load.worker_processes else "",
+            n_rows, n_rejected, n_issues)
 
         active = [d for d in load.deliveries if d.status == "loaded"]
         rows_read = sum(d.rows_read or 0 for d in active)
@@ -145,6 +147,7 @@ def build_anchor_asset(cfg: AnchorConfig):
             "load_mode": load.mode,
             "load_reason": load.reason,
             "files_read": len(load.files_read),
+            "worker_processes": load.worker_processes,
             "deliveries": MetadataValue.md(markdown_table(pd.DataFrame(
                 [{k: v for k, v in d.as_record().items()
                   if k in ("source_file", "status", "declared_period", "rows_read", "rows_loaded", "rows_rejected",

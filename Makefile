@@ -53,7 +53,7 @@ sample: setup
 run: setup
 	@[ -f $(CWB_DATA_DIR)/ground_truth/creditors.csv ] || $(MAKE) --no-print-directory sample
 	@mkdir -p $(dir $(CWB_WAREHOUSE)) $(CWB_OUTPUT_DIR)
-	time $(BIN)/dagster asset materialize --select '*' -m orchestration.definitions
+	time $(BIN)/python -m dagster asset materialize --select '*' -m orchestration.definitions
 	@echo
 	@echo "DuckDB warehouse (working): $(CWB_WAREHOUSE)"
 	@echo "Published marts (read-only, for analysts): $(CWB_OUTPUT_DIR)/cwb_marts.duckdb"

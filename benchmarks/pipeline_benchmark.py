@@ -38,7 +38,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-DAGSTER = str(Path(PY).parent / "dagster")
 HELD_MONTH = "2025-12"
 
 
@@ -241,7 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     result["code_location_load_s"] = round(code_location_load(env), 2)
     print(f"code location load: {result['code_location_load_s']} s")
 
-    materialize = [DAGSTER, "asset", "materialize", "--select", "*", "-m", "orchestration.definitions"]
+    # ``python -m dagster``, as Dagster's own run launcher starts a run: the loader's worker processes
+    # (spawned) then do not import the ``dagster`` script's module again (ingestion/loader.py).
+    materialize = [PY, "-m", "dagster", "asset", "materialize", "--select", "*", "-m", "orchestration.definitions"]
     for phase in ("full", "monthly"):
         if phase == "monthly":
             for f in sorted(held.rglob("*")):

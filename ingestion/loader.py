@@ -63,8 +63,12 @@ from ingestion.warehouse import (
 # thread appends the staged one.
 READ_AHEAD = 1
 # Worker processes read and map the files of a load with more than one file to read and at least this many
-# bytes (README "Scale and speed"); below it, starting them (about half a second each) is not worth it.
-PROCESS_MIN_BYTES = 64 * 2**20
+# bytes, a workbook's bytes counted XLSX_WEIGHT times (README "Scale and speed"); below it, starting them
+# (about half a second each) is not worth it.
+PROCESS_MIN_BYTES = 32 * 2**20
+# A workbook's compressed XML takes about eight times as long per byte to read and map as CSV text (at 10M
+# lines: 0.29 s per MB for OLVG's workbooks, 0.036 s per MB for Gemeente Amsterdam's CSV files).
+XLSX_WEIGHT = 8
 # At most this many worker processes, whatever the number of cores: each holds one file in memory.
 MAX_PROCESSES = 4
 # The number of worker processes, overriding the above; 0 reads every load in a thread.
@@ -95,6 +99,9 @@ class AnchorIngest:
     deliveries: list[Delivery]
     files_read: list[str] = field(default_factory=list)
     worker_processes: int = 0  # that read and mapped the files (0: a thread did)
+    # The pandera gate (ingestion.schemas.invoice_lines_schema) on each file's lines as stored: its first
+    # failure cases, empty when every file read passed.
+    gate_failures: list[dict] = field(default_factory=list)
 
     @property
     def rejected_files(self) -> list[Delivery]:
@@ -195,7 +202,8 @@ def ingest_anchor(con: duckdb.DuckDBPyConnection, cfg: AnchorConfig, landing_dir
                     _restore(d, stored[d.source_file])
         to_read = [d for d in deliveries if d.status != "duplicate" and (mode == "full" or d.source_file not in stored)]
         counts = {}
-        processes = worker_processes(to_read)
+        gate_failures: list[dict] = []
+        processes = worker_processes(to_read, cfg)
         ahead = processes or READ_AHEAD
         # Files are read, mapped and staged ahead (by worker processes, or a thread) while the main thread
         # appends the staged files in delivery order; at most ``ahead`` files are in memory at once.
@@ -214,6 +222,7 @@ def ingest_anchor(con: duckdb.DuckDBPyConnection, cfg: AnchorConfig, landing_dir
                     d.error = staged.error
                     continue
                 d.warnings = staged.warnings
+                gate_failures += staged.gate_failures
                 for name, file in staged.files.items():
                     con.execute(f"insert into {_STAGED_TABLES[name] or table} by name "
                                 "select * from read_parquet(?)", [file])
@@ -238,27 +247,27 @@ def ingest_anchor(con: duckdb.DuckDBPyConnection, cfg: AnchorConfig, landing_dir
         con.execute("rollback")
         raise
     return AnchorIngest(cfg.code, mode, reason, deliveries, files_read=[d.source_file for d in to_read],
-                        worker_processes=processes)
+                        worker_processes=processes, gate_failures=gate_failures)
 
 
-def worker_processes(to_read: list[Delivery]) -> int:
+def worker_processes(to_read: list[Delivery], cfg: AnchorConfig) -> int:
     """How many worker processes read and map the files ``to_read``: none (a thread does) for a single
-    file, fewer than ``PROCESS_MIN_BYTES`` or a single core, else one per core, at most ``MAX_PROCESSES``
-    and never more than there are files. ``CWB_INGEST_PROCESSES`` sets the number (0: a thread, always).
+    file, less work than ``PROCESS_MIN_BYTES`` or a single core, else one per core, at most
+    ``MAX_PROCESSES`` and never more than there are files. ``CWB_INGEST_PROCESSES`` sets the number (0: a
+    thread, always).
 
     The processes are started with "spawn", which imports the main module of the program again: a script
     that calls ``ingest_anchor`` must keep its own work under ``if __name__ == "__main__":``, as with any
-    use of multiprocessing (Dagster's and pytest's entry points do)."""
+    use of multiprocessing. A program started as ``python -m <package>`` (how Dagster's run launcher starts
+    a run, and ``make run``) is not imported again; the ``dagster`` script would be (one second more per
+    worker process)."""
     wanted = os.environ.get(PROCESSES_ENV, "").strip()
     if wanted:
-        try:
-            n = int(wanted)
-        except ValueError:
-            raise ValueError(f"{PROCESSES_ENV}={wanted!r}: expected a whole number of processes (0 for none)") from None
-        if n < 0:
+        if not wanted.isdigit():
             raise ValueError(f"{PROCESSES_ENV}={wanted!r}: expected a whole number of processes (0 for none)")
-        return min(n, len(to_read))
-    if len(to_read) < 2 or sum(d.size_bytes or 0 for d in to_read) < PROCESS_MIN_BYTES:
+        return min(int(wanted), len(to_read))
+    weight = XLSX_WEIGHT if cfg.format == "xlsx" else 1
+    if len(to_read) < 2 or weight * sum(d.size_bytes or 0 for d in to_read) < PROCESS_MIN_BYTES:
         return 0
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     n = min(cores, MAX_PROCESSES, len(to_read))
@@ -283,12 +292,18 @@ class _Staged:
     rows_read: int = 0
     cents_read: int = 0
     files: dict[str, str] = field(default_factory=dict)  # accepted | rejected | issues -> Parquet file
+    gate_failures: list[dict] = field(default_factory=list)
 
 
 def _stage_delivery(path: Path, source_file: str, cfg: AnchorConfig, stage_prefix: str) -> _Staged:
     """Read one delivery file (``read_export``), map it onto the contract (``canonicalise``) and write its
     accepted lines, rejected rows and field issues, with the warehouse's own column types, to Parquet
-    files ``<stage_prefix>.<table>.parquet`` (only the non-empty ones). Runs in a worker process or thread."""
+    files ``<stage_prefix>.<table>.parquet`` (only the non-empty ones), which the main thread appends to
+    the warehouse as they are. The pandera gate of the anchor asset runs here too, on the accepted lines
+    as staged (``gate_stored_files``: read back with the warehouse's types), so that it shares the worker
+    processes. Runs in a worker process or thread."""
+    from ingestion.schemas import gate_stored_files, invoice_lines_schema  # pandera: only where it runs
+
     try:
         frame = read_export(path, cfg, source_file)
         warnings = check_columns(frame, cfg, source_file)
@@ -304,6 +319,8 @@ def _stage_delivery(path: Path, source_file: str, cfg: AnchorConfig, stage_prefi
         insert_rejected(con, result.rejected)
         insert_issues(con, result.field_issues)
         del result
+        staged.gate_failures = gate_stored_files(con, "raw.accepted", [source_file],
+                                                 invoice_lines_schema(cfg.line_identity))
         for name, staged_table in _STAGED_TABLES.items():
             staged_table = staged_table or "raw.accepted"
             if con.execute(f"select count(*) from {staged_table}").fetchone()[0]:

@@ -1,7 +1,9 @@
 """pandera schemas that gate every ingested table.
 
 The orchestration layer reads each table back from the warehouse after it was written and validates
-it with these schemas in a blocking asset check: a table that fails never reaches the marts.
+it with these schemas in a blocking asset check: a table that fails never reaches the marts. An anchor's
+invoice lines are validated by the loader (ingestion/loader.py), file by file, as they are staged for the
+warehouse (read back with the warehouse's types, then appended unchanged), in its worker processes.
 """
 
 from __future__ import annotations

@@ -187,6 +187,7 @@ def check_stored_and_gated(load: AnchorLoad, cfg: AnchorConfig, landing: Path) -
         ingested = ingest_anchor(con, cfg, landing)
         failures = gate_stored_files(con, table, ingested.files_read, invoice_lines_schema(cfg.line_identity))
         assert not failures, failures[:3]
+        assert ingested.gate_failures == failures  # the loader's gate on the staged lines, as the asset uses it
         n_lines, cents = con.execute(
             f"select count(*), coalesce(sum(amount_excl_vat * 100), 0)::hugeint from {table}").fetchone()
         rejected = set(con.execute("select source_file, source_row from raw.rejected_rows where anchor_code = ?",

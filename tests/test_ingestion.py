@@ -374,3 +374,26 @@ def test_the_gate_on_stored_files_reports_what_breaks_the_schema(sap, tmp_path):
     assert ("kvk_number", "123") in found
     assert any(f["check"].startswith("Dutch postcode") for f in failures)
     assert all(f["check"] for f in failures)
+
+
+def test_the_loaders_gate_reports_what_the_warehouse_then_holds(sap, tmp_path, monkeypatch):
+    """The anchor asset takes its gate from the loader (``AnchorIngest.gate_failures``), which runs it on
+    each file's lines as staged for the warehouse: when the mapping lets a bad value through, that gate
+    names it, and says what the gate on the stored table says."""
+    from ingestion import loader
+
+    cfg, landing = sap
+    real = loader.canonicalise
+
+    def letting_a_bad_kvk_number_through(frames, cfg):
+        result = real(frames, cfg)
+        result.accepted.loc[0, "kvk_number"] = "123"
+        return result
+
+    monkeypatch.setattr(loader, "canonicalise", letting_a_bad_kvk_number_through)
+    monkeypatch.setenv(loader.PROCESSES_ENV, "0")  # a thread: the patched mapping runs in this process
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        load = ingest_anchor(con, cfg, landing)
+        stored = gate_stored_files(con, invoice_table(cfg.code), load.files_read, invoice_lines_schema())
+    assert ("kvk_number", "123") in {(f["column"], f["failure_case"]) for f in load.gate_failures}
+    assert load.gate_failures == stored

@@ -69,8 +69,8 @@ def test_loader_equals_reader_on_every_corpus_case(case, ahead, processes, tmp_p
     used = []
     real = loader.worker_processes
 
-    def spy(to_read):
-        used.append(real(to_read))
+    def spy(to_read, cfg):
+        used.append(real(to_read, cfg))
         return used[-1]
 
     monkeypatch.setattr(loader, "worker_processes", spy)
@@ -136,3 +136,32 @@ def test_changed_configuration_or_full_flag_reloads(tmp_path):
         remaining = {r[0] for r in con.execute(
             f"select distinct source_file from raw.invoice_lines__{cfg.code}").fetchall()}
         assert f"landing/corpus/{first.name}" not in remaining and remaining
+
+
+def test_worker_processes_for_large_loads_only(monkeypatch):
+    """Worker processes for a load of two or more files with enough work (a workbook's bytes weigh
+    XLSX_WEIGHT times), one per core up to MAX_PROCESSES; CWB_INGEST_PROCESSES overrides."""
+    from types import SimpleNamespace
+
+    mib = 2**20
+    csv, xlsx = SimpleNamespace(format="csv"), SimpleNamespace(format="xlsx")
+
+    def files(*sizes):
+        return [SimpleNamespace(size_bytes=int(s * mib)) for s in sizes]
+
+    monkeypatch.delenv(loader.PROCESSES_ENV, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    assert loader.worker_processes(files(20, 20), csv) == 2  # 40 MiB of CSV text
+    assert loader.worker_processes(files(*[10] * 9), csv) == loader.MAX_PROCESSES
+    assert loader.worker_processes(files(10, 10), csv) == 0  # too little work to start processes for
+    assert loader.worker_processes(files(10, 10), xlsx) == 2  # the same bytes as workbooks
+    assert loader.worker_processes(files(900), csv) == 0  # one file: nothing to share out
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert loader.worker_processes(files(20, 20), csv) == 0  # one core
+    monkeypatch.setenv(loader.PROCESSES_ENV, "3")
+    assert loader.worker_processes(files(1, 1), csv) == 2  # asked for, never more than the files
+    monkeypatch.setenv(loader.PROCESSES_ENV, "0")
+    assert loader.worker_processes(files(*[100] * 5), csv) == 0
+    monkeypatch.setenv(loader.PROCESSES_ENV, "two")
+    with pytest.raises(ValueError, match="CWB_INGEST_PROCESSES='two'"):
+        loader.worker_processes(files(1, 1), csv)

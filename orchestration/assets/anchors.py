@@ -84,7 +84,6 @@ def build_anchor_asset(cfg: AnchorConfig):
         import pandas as pd
 
         from ingestion.loader import ingest_anchor
-        from ingestion.schemas import gate_stored_files, invoice_lines_schema
         from ingestion.warehouse import connect
 
         table = invoice_table(cfg.code)
@@ -94,9 +93,10 @@ def build_anchor_asset(cfg: AnchorConfig):
                 if d.source_file in load.files_read or d.status == "rejected":
                     log = context.log.error if d.status == "rejected" else context.log.info
                     log("%s: %s%s", d.source_file, d.status, f" ({d.reason})" if d.reason else "")
-            # The pandera schema on what this load stored, one file at a time; uniqueness of the line
-            # identity over the whole table in SQL.
-            failures = gate_stored_files(con, table, load.files_read, invoice_lines_schema(cfg.line_identity))
+            # The pandera schema on what this load stored, one file at a time, as the loader ran it on each
+            # file's lines staged for the warehouse (ingestion/loader.py); uniqueness of the line identity
+            # over the whole table in SQL.
+            failures = load.gate_failures
             identity = ", ".join(cfg.line_identity)
             duplicated = con.execute(
                 f"select count(*) from (select {identity} from {table} group by all having count(*) > 1)"

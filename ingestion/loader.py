@@ -33,7 +33,10 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import shutil
 import tempfile
+import threading
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -75,6 +78,8 @@ MAX_PROCESSES = 4
 PROCESSES_ENV = "CWB_INGEST_PROCESSES"
 # The staged tables of a file, and the warehouse tables they are appended to.
 _STAGED_TABLES = {"accepted": None, "rejected": "raw.rejected_rows", "issues": "raw.field_issues"}
+# The folder of a load's staged files, beside the warehouse file.
+STAGE_PREFIX = ".tmp-stage-"
 _FINGERPRINT_MODULES = (exports_module, config_module, deliveries_module, messages_module)
 
 
@@ -207,7 +212,8 @@ def ingest_anchor(con: duckdb.DuckDBPyConnection, cfg: AnchorConfig, landing_dir
         ahead = processes or READ_AHEAD
         # Files are read, mapped and staged ahead (by worker processes, or a thread) while the main thread
         # appends the staged files in delivery order; at most ``ahead`` files are in memory at once.
-        with tempfile.TemporaryDirectory(prefix="cwb-stage-") as stage_dir, _executor(processes) as workers:
+        with tempfile.TemporaryDirectory(prefix=STAGE_PREFIX, dir=_stage_parent(con)) as stage_dir, \
+                _executor(processes) as workers:
             def submit(n: int) -> Future:
                 return workers.submit(_stage_delivery, to_read[n].path, to_read[n].source_file, cfg,
                                       os.path.join(stage_dir, str(n)))
@@ -274,12 +280,37 @@ def worker_processes(to_read: list[Delivery], cfg: AnchorConfig) -> int:
     return n if n >= 2 else 0  # one worker process on one core would only add the cost of starting it
 
 
+def _stage_parent(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Where a load stages its files: beside the warehouse file (None, the system's temporary folder, for a
+    database in memory). The staging folder goes when the load ends, also when it fails; one that a killed
+    load left there is removed here, which is safe because the caller holds the warehouse's write lock."""
+    row = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
+    if not row or not row[0]:
+        return None
+    folder = Path(row[0]).resolve().parent
+    for stale in folder.glob(f"{STAGE_PREFIX}*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    return str(folder)
+
+
 def _executor(processes: int) -> Executor:
     if processes:
         # spawn, not fork: the pipeline's process runs threads (Dagster's, DuckDB's), which fork would copy
         # in whatever state they are.
-        return ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_exit_with_parent, initargs=(os.getpid(),))
     return ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="cwb-read-ahead")
+
+
+def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
+    """In a worker process: exit as soon as the loading process is gone. A pool's workers outlive a parent
+    that is killed (SIGKILL, the out-of-memory killer), and would go on reading files for nobody."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="cwb-exit-with-parent", daemon=True).start()
 
 
 @dataclass

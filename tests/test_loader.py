@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -165,3 +166,74 @@ def test_worker_processes_for_large_loads_only(monkeypatch):
     monkeypatch.setenv(loader.PROCESSES_ENV, "two")
     with pytest.raises(ValueError, match="CWB_INGEST_PROCESSES='two'"):
         loader.worker_processes(files(1, 1), csv)
+
+
+def test_staged_files_stay_beside_the_warehouse_only_while_a_load_runs(tmp_path, monkeypatch):
+    """A load stages its files in a folder beside the warehouse, gone when it ends; one that a killed load
+    left there is removed by the next load."""
+    case = next(c for c in CASES if len(c.order) > 1)
+    cfg = case_config(case, tmp_path)
+    landing = deliver(case, tmp_path)
+    warehouse = tmp_path / "wh" / "w.duckdb"
+    warehouse.parent.mkdir()
+    left = warehouse.parent / f"{loader.STAGE_PREFIX}killed"
+    left.mkdir()
+    (left / "0.accepted.parquet").write_bytes(b"PAR1")
+    seen = []
+    real = loader._stage_delivery
+
+    def spy(path, source_file, cfg, stage_prefix):
+        seen.append(Path(stage_prefix).parent)
+        return real(path, source_file, cfg, stage_prefix)
+
+    monkeypatch.setattr(loader, "_stage_delivery", spy)
+    monkeypatch.setenv(loader.PROCESSES_ENV, "0")
+    with duckdb.connect(str(warehouse)) as con:
+        ingest_anchor(con, cfg, landing)
+    assert seen and {p.parent for p in seen} == {warehouse.parent}
+    assert all(p.name.startswith(loader.STAGE_PREFIX) for p in seen)
+    assert list(warehouse.parent.glob(f"{loader.STAGE_PREFIX}*")) == []
+
+
+KILLED_PARENT = """
+import os, sys, time
+from ingestion import loader
+if __name__ == "__main__":
+    pool = loader._executor(2)
+    futures = [pool.submit(time.sleep, 120) for _ in range(2)]
+    while len(pool._processes or {}) < 2:
+        time.sleep(0.05)
+    print(" ".join(str(p) for p in pool._processes), flush=True)
+    time.sleep(120)
+"""
+
+
+def test_worker_processes_exit_when_the_loading_process_is_killed(tmp_path):
+    """A killed load (SIGKILL, the out-of-memory killer) leaves no worker process behind: each watches its
+    parent and exits when it is gone, within about a second."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(KILLED_PARENT)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(loader.__file__).resolve().parent.parent)
+    workers = [int(p) for p in parent.stdout.readline().split()]
+    assert len(workers) == 2
+
+    def alive(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                return fh.read().split(") ", 1)[1][0] != "Z"  # a zombie has exited
+        except FileNotFoundError:
+            return False
+
+    assert all(alive(p) for p in workers)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 15
+    while any(alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(p) for p in workers)

@@ -76,8 +76,10 @@ XLSX_WEIGHT = 8
 MAX_PROCESSES = 4
 # The number of worker processes, overriding the above; 0 reads every load in a thread.
 PROCESSES_ENV = "CWB_INGEST_PROCESSES"
-# The staged tables of a file, and the warehouse tables they are appended to.
-_STAGED_TABLES = {"accepted": None, "rejected": "raw.rejected_rows", "issues": "raw.field_issues"}
+# The tables a file is staged in: its accepted lines go to the anchor's table, the rejected rows and field
+# issues to the warehouse's tables of the same name.
+_STAGED_ACCEPTED = "raw.accepted"
+_STAGED_TABLES = (_STAGED_ACCEPTED, "raw.rejected_rows", "raw.field_issues")
 # The folder of a load's staged files, beside the warehouse file.
 STAGE_PREFIX = ".tmp-stage-"
 _FINGERPRINT_MODULES = (exports_module, config_module, deliveries_module, messages_module)
@@ -229,9 +231,9 @@ def ingest_anchor(con: duckdb.DuckDBPyConnection, cfg: AnchorConfig, landing_dir
                     continue
                 d.warnings = staged.warnings
                 gate_failures += staged.gate_failures
-                for name, file in staged.files.items():
-                    con.execute(f"insert into {_STAGED_TABLES[name] or table} by name "
-                                "select * from read_parquet(?)", [file])
+                for staged_table, file in staged.files.items():
+                    target = table if staged_table == _STAGED_ACCEPTED else staged_table
+                    con.execute(f"insert into {target} by name select * from read_parquet(?)", [file])
                     os.remove(file)
                 counts[d.source_file] = (staged.rows_read, staged.cents_read)
         _supersede(deliveries)
@@ -322,7 +324,7 @@ class _Staged:
     warnings: list[str] = field(default_factory=list)
     rows_read: int = 0
     cents_read: int = 0
-    files: dict[str, str] = field(default_factory=dict)  # accepted | rejected | issues -> Parquet file
+    files: dict[str, str] = field(default_factory=dict)  # staged table (_STAGED_TABLES) -> Parquet file
     gate_failures: list[dict] = field(default_factory=list)
 
 
@@ -345,19 +347,18 @@ def _stage_delivery(path: Path, source_file: str, cfg: AnchorConfig, stage_prefi
     staged = _Staged(warnings=warnings, rows_read=result.rows_read, cents_read=result.cents_read)
     with duckdb.connect() as con:
         ensure_raw_tables(con)
-        create_invoice_table(con, "raw.accepted")
-        insert_accepted(con, "raw.accepted", result.accepted)
+        create_invoice_table(con, _STAGED_ACCEPTED)
+        insert_accepted(con, _STAGED_ACCEPTED, result.accepted)
         insert_rejected(con, result.rejected)
         insert_issues(con, result.field_issues)
         del result
-        staged.gate_failures = gate_stored_files(con, "raw.accepted", [source_file],
+        staged.gate_failures = gate_stored_files(con, _STAGED_ACCEPTED, [source_file],
                                                  invoice_lines_schema(cfg.line_identity))
-        for name, staged_table in _STAGED_TABLES.items():
-            staged_table = staged_table or "raw.accepted"
+        for staged_table in _STAGED_TABLES:
             if con.execute(f"select count(*) from {staged_table}").fetchone()[0]:
-                file = f"{stage_prefix}.{name}.parquet"
+                file = f"{stage_prefix}.{staged_table.split('.')[1]}.parquet"
                 con.execute(f"copy {staged_table} to '{file.replace(chr(39), chr(39) * 2)}' (format parquet)")
-                staged.files[name] = file
+                staged.files[staged_table] = file
     return staged
 
 

@@ -16,8 +16,9 @@
 Wall time and peak memory are measured per step: the pipeline's steps from Dagster's event log (start
 and end of every step) against a 0.2-second sample of the resident memory of the whole process tree
 (Dagster and the dbt subprocess); the comparisons each in a process of their own. The figures are
-printed, with the ratios the performance issue asks for and what the line-level models did in each phase
-(full build, or an increment with the lines computed again: dbt's log), and written to
+printed, with the ratios the performance issue asks for and what the line-level models and the models built
+per group did in each phase (full build, or an increment with the lines or groups computed again: dbt's
+log), and written to
 <work>/results-<N>.json.
 """
 
@@ -132,8 +133,15 @@ LINE_MODEL_REPORT = re.compile(r"(int_invoice_lines_\w+): (full build|increment,
                                r"again)")
 
 
-def line_model_reports(log: Path) -> dict[str, str]:
-    return {m.group(1): m.group(2) for m in LINE_MODEL_REPORT.finditer(log.read_text(errors="replace"))}
+# What the models built per group did (dbt_project/macros/group_incremental.sql): a full build, or an
+# increment with its numbers of groups new or changed, groups in all, groups gone and rows (groups 3-6;
+# tests/test_group_incremental.py reads them).
+GROUP_MODEL_REPORT = re.compile(r"(\w+): (every group built(?: \(\d+ groups with a NULL key\))?|increment, (\d+) of "
+                                r"(\d+) groups new or changed, (\d+) gone: (\d+) rows computed again)")
+
+
+def model_reports(log: Path, pattern: re.Pattern = LINE_MODEL_REPORT) -> dict[str, str]:
+    return {m.group(1): m.group(2) for m in pattern.finditer(log.read_text(errors="replace"))}
 
 
 def per_step(measured: dict, steps: list[dict]) -> list[dict]:
@@ -252,12 +260,13 @@ def main(argv: list[str] | None = None) -> int:
         measured = run_measured(materialize, env, work / f"{phase}.log")
         steps = per_step(measured, step_times(Path(env["DAGSTER_HOME"])))
         result[phase] = {"wall_s": round(measured["wall_s"], 1), "peak_mib": round(measured["peak_mib"]),
-                         "steps": steps, "line_models": line_model_reports(work / f"{phase}.log")}
+                         "steps": steps, "line_models": model_reports(work / f"{phase}.log"),
+                         "group_models": model_reports(work / f"{phase}.log", GROUP_MODEL_REPORT)}
         print(f"\n{phase} refresh: {measured['wall_s']:.1f} s, peak {measured['peak_mib']:.0f} MiB")
         for s in steps:
             peak = "" if s["peak_mib"] is None else f"{s['peak_mib']:>7} MiB"
             print(f"  {s['step']:<34}{s['wall_s']:>8.1f} s {peak}")
-        for model, report in result[phase]["line_models"].items():
+        for model, report in {**result[phase]["line_models"], **result[phase]["group_models"]}.items():
             print(f"  {model}: {report}")
     # Back to the held-back state, so the next run of the benchmark starts the same way.
     for f in sorted(held.rglob("*")):

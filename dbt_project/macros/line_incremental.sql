@@ -71,8 +71,6 @@
                      "select 'salt:' || md5(coalesce(cast(getvariable('cwb_pseudonym_salt') as varchar), ''))"] -%}
     {%- for uid in model.depends_on.nodes -%}
         {%- set node = graph.nodes.get(uid) or graph.sources.get(uid) -%}
-        {%- set relation = api.Relation.create(database=node.database, schema=node.schema,
-                                               identifier=node.get('alias') or node.get('identifier')) -%}
         {%- if node.name == driver_name -%}
             {#- A driver of this materialization: its stored context. A view: its SQL file and the macros
                 it calls (DuckDB's own text of a view changes when the file is opened again). Anything
@@ -89,8 +87,7 @@
             {%- do parts.append("select '" ~ node.name ~ ":' || coalesce((select fingerprint from " ~ state
                 ~ " where model = '" ~ node.name ~ "' and kind = 'context'), " ~ fallback ~ ")") -%}
         {%- elif node.name != creditor_relation -%}
-            {%- do parts.append("select '" ~ node.name ~ ":' || (select count(*) || ':' || "
-                ~ "coalesce(sum(hash(t)::hugeint), 0) from " ~ relation ~ " as t)") -%}
+            {%- do parts.append(increment_content_part(node.name, increment_input_relation(node))) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- set result = run_query("select md5(string_agg(part, '|' order by part)) from ("

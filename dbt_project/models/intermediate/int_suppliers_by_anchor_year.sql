@@ -1,3 +1,6 @@
+{{ config(materialized='group_incremental', group_by=['anchor_code', 'invoice_year'],
+          group_inputs=['int_invoice_lines_classified']) }}
+
 -- One row per anchor x year x supplier (supplier_key: the organisation by KvK number when an
 -- establishment is known, else the anchor's creditor), with its spend and a profile:
 --   spend_eur            = sum(amount_excl_vat), credit notes netted
@@ -16,13 +19,16 @@
 --                          nieuw_west and whose influenceable spend is positive; NULL for the others
 --                          (fct_top_non_local_suppliers lists rank <= var top_suppliers_per_anchor_year,
 --                          and the disclosure rule counts those suppliers' amounts as published).
+-- A row depends only on the lines of its anchor-year (the ranks are per anchor-year): the table is built per
+-- anchor x year (materialization group_incremental, macros/group_incremental.sql), so a monthly refresh
+-- computes again only the anchor-years whose lines changed.
 -- Names stay NULL for natural persons (int_establishments_classified); kvk_number is kept here
 -- (intermediate) and nulled for natural persons in the marts.
 with
 
 lines as (
 
-    select * from {{ ref('int_invoice_lines_classified') }}
+    select * from {{ ref('int_invoice_lines_classified') }} {{ group_increment_scope() }}
 
 ),
 

@@ -1,6 +1,7 @@
 """Models built per group (materialization `group_incremental`, dbt_project/macros/group_incremental.sql)
 compute again only the groups whose input rows changed: int_suppliers_by_anchor_year per anchor x year,
-int_disclosure_contributions per anchor x year x supplier. Anything else that changed rebuilds them in full.
+int_disclosure_contributions per anchor x year x supplier, and the dbt Python model int_disclosure_decisions
+per anchor x year. Anything else that changed rebuilds them in full.
 
 Each scenario changes a copy of the end-to-end warehouse (tests/conftest.py) the way a refresh would, runs
 the models through the dbt CLI, and checks
@@ -25,12 +26,12 @@ from ingestion.privacy import SALT_ENV, SAMPLE_SALT
 from tests.test_dbt_project import dbt_env, dbt_executable
 
 ROOT = Path(__file__).resolve().parent.parent
-GROUP_MODELS = ("int_suppliers_by_anchor_year", "int_disclosure_contributions")
-SUPPLIERS, CONTRIBUTIONS = GROUP_MODELS
+GROUP_MODELS = ("int_suppliers_by_anchor_year", "int_disclosure_contributions", "int_disclosure_decisions")
+SUPPLIERS, CONTRIBUTIONS, DECISIONS = GROUP_MODELS
 FULL = "every group built"  # dbt's log for a full build
 
 
-def dbt_groups(warehouse: Path, *extra: str, select: str = f"+{CONTRIBUTIONS}") -> dict[str, object]:
+def dbt_groups(warehouse: Path, *extra: str, select: str = f"+{DECISIONS}") -> dict[str, object]:
     """Runs the selected models; returns per group model FULL (and why, when a key was NULL) or (new or
     changed, of, gone, rows)."""
     env = {**dbt_env(warehouse), SALT_ENV: SAMPLE_SALT}  # the salt the end-to-end warehouse was built with
@@ -85,6 +86,11 @@ def n_groups(con) -> dict[str, int]:
                 select anchor_code, invoice_year, supplier_key from intermediate.int_invoice_lines_classified
                 union
                 select anchor_code, invoice_year, supplier_key from intermediate.int_disclosure_suppliers)""")[0],
+        DECISIONS: one(con, """
+            select count(*) from (
+                select anchor_code, invoice_year from intermediate.int_disclosure_contributions
+                union
+                select anchor_code, invoice_year from intermediate.int_disclosure_relations)""")[0],
     }
 
 
@@ -148,16 +154,19 @@ def test_a_delivery_withdrawn_and_a_changed_file_recompute_their_groups_only(war
     assert changed + gone >= suppliers
     assert gone == before[CONTRIBUTIONS] - after[CONTRIBUTIONS]
     assert 0 < changed < of and rows > 0
+    # The decisions of the files' anchor-years are taken again (of others too when a supplier's flags,
+    # which count all anchors of a year, changed there); the anchor-year only the withdrawn file held is gone.
+    changed, of, gone, rows = reports[DECISIONS]
+    assert (of, gone) == (after[DECISIONS], len(gone_years))
+    assert len(touched - gone_years) <= changed < of and rows > 0
     assert_equals_full_build(warehouse)
 
 
 def test_a_changed_reference_table_or_a_null_key_rebuilds_in_full(warehouse):
-    # geography_tiers (a seed, read whole by int_suppliers_by_anchor_year) changes: that model is built in
-    # full; int_disclosure_contributions reads only grouped inputs, and so stays an increment.
+    # geography_tiers (a seed, read whole by int_suppliers_by_anchor_year) changes: that model is built in full.
     with duckdb.connect(str(warehouse)) as con:
         con.execute("update reference.geography_tiers set tier_order = tier_order + 10 where tier = 'abroad'")
-    reports = dbt_groups(warehouse, select=SUPPLIERS)
-    assert reports == {SUPPLIERS: FULL}
+    assert dbt_groups(warehouse, select=SUPPLIERS) == {SUPPLIERS: FULL}
     # A group key that is NULL cannot be compared: a full build.
     with duckdb.connect(str(warehouse)) as con:
         con.execute("""update intermediate.int_invoice_lines_classified set supplier_key = null
@@ -166,3 +175,23 @@ def test_a_changed_reference_table_or_a_null_key_rebuilds_in_full(warehouse):
     assert dbt_groups(warehouse, select=CONTRIBUTIONS) == {CONTRIBUTIONS: f"{FULL} (1 groups with a NULL key)"}
     # --full-refresh
     assert dbt_groups(warehouse, "--full-refresh", select=SUPPLIERS) == {SUPPLIERS: FULL}
+
+
+def test_the_python_models_code_and_settings_rebuild_it_in_full(warehouse):
+    """int_disclosure_decisions is built in full when a var it reads changes (its compiled code) or when the
+    code of the ingestion package it imports changes (ingestion/dbt_plugin.py), and not otherwise."""
+    def decisions(*extra: str):
+        return dbt_groups(warehouse, *extra, select=DECISIONS)[DECISIONS]
+
+    assert decisions()[0] == 0
+    assert decisions("--vars", "{disclosure_p_percent: 11}") == FULL
+    assert decisions("--vars", "{disclosure_p_percent: 11}")[0] == 0
+    assert decisions() == FULL  # back to the project's value
+    marker = ROOT / "ingestion" / "_test_code_change.py"  # any module of the package counts
+    marker.write_text("# written by tests/test_group_incremental.py\n")
+    try:
+        assert decisions() == FULL
+        assert decisions()[0] == 0
+    finally:
+        marker.unlink()
+    assert decisions() == FULL

@@ -7,7 +7,11 @@
     creditors whose supplier match changed touch about a tenth of them (README "Scale and speed").
 
     The model's SQL marks each place where it reads a grouped input with {{ group_increment_scope() }},
-    right after the `from`: in an increment it keeps the rows of the groups in scope only.
+    right after the `from`: in an increment it keeps the rows of the groups in scope only. A Python model
+    (int_disclosure_decisions) cannot call macros: it reads its grouped inputs through the table
+    `<its identifier>__scope` (the groups to build: all of them in a full build), which the build writes
+    before it runs the model, in the same transaction. Its code is its compiled code and the source of the
+    `ingestion` package it imports (session variable cwb_python_code, ingestion/dbt_plugin.py).
 
     A build is FULL (a plain CREATE TABLE AS, like `table`) when the table does not exist yet, on
     --full-refresh, when a group key is NULL, or when the context fingerprint changed: the model's compiled
@@ -66,7 +70,7 @@
               ~ relation ~ " as t)") }}
 {%- endmacro %}
 
-{% materialization group_incremental, adapter='duckdb' %}
+{% materialization group_incremental, adapter='duckdb', supported_languages=['sql', 'python'] %}
 
     {%- set target_relation = this.incorporate(type='table') -%}
     {%- set existing_relation = load_cached_relation(this) -%}
@@ -79,7 +83,8 @@
     {%- set group_by = config.require('group_by') -%}
     {%- set columns = group_by | join(', ') -%}
     {%- set group_inputs = config.require('group_inputs') -%}
-    {%- set full_sql = group_increment_strip_scope(compiled_code) -%}
+    {%- set python = model.language == 'python' -%}
+    {%- set full_sql = compiled_code if python else group_increment_strip_scope(compiled_code) -%}
     {%- set m = "'" ~ this.identifier ~ "'" -%}
 
     {{ drop_relation_if_exists(load_cached_relation(intermediate_relation)) }}
@@ -95,6 +100,10 @@
     {%- set parts = ["select 'group_increment_version:1' as part",
                      "select 'code:" ~ local_md5(full_sql) ~ "'",
                      "select 'salt:' || md5(coalesce(cast(getvariable('cwb_pseudonym_salt') as varchar), ''))"] -%}
+    {%- if python -%}
+        {%- do parts.append("select 'python:' || coalesce(cast(getvariable('cwb_python_code') as varchar), "
+                            ~ "cast(uuid() as varchar))") -%}
+    {%- endif -%}
     {%- set grouped = [] -%}
     {%- for uid in model.depends_on.nodes -%}
         {%- set node = graph.nodes.get(uid) or graph.sources.get(uid) -%}
@@ -131,9 +140,13 @@
     {% if full %}
         {{ log(this.identifier ~ ": every group built" ~ (" (" ~ null_keys ~ " groups with a NULL key)"
                                                           if null_keys > 0 else ""), info=True) }}
-        {% call statement('main') -%}
-            {{ create_table_as(False, intermediate_relation, full_sql) }}
+        {% if python %}
+            {% do run_query("create or replace table " ~ scope ~ " as select " ~ columns ~ " from " ~ groups_now) %}
+        {% endif %}
+        {% call statement('main', language=model.language) -%}
+            {{ create_table_as(False, intermediate_relation, full_sql, model.language) }}
         {%- endcall %}
+        {% do run_query("drop table if exists " ~ scope) %}
         {% if existing_relation is not none %}
             {{ adapter.rename_relation(existing_relation, backup_relation) }}
         {% endif %}
@@ -147,8 +160,13 @@
         {%- set counts = run_query("select (select count(*) from " ~ scope ~ "), (select count(*) from "
             ~ groups_now ~ "), (select count(*) from (" ~ stored_groups ~ ") as s where not exists "
             ~ "(select 1 from " ~ groups_now ~ " as n where n.group_key = s.group_key))").rows[0] -%}
-        {% call statement('main') -%}
-            create or replace table {{ new_rows }} as {{ compiled_code }}
+        {% do run_query("drop table if exists " ~ new_rows) %}
+        {% call statement('main', language=model.language) -%}
+            {%- if python -%}
+                {{ create_table_as(False, new_rows, compiled_code, 'python') }}
+            {%- else -%}
+                create or replace table {{ new_rows }} as {{ compiled_code }}
+            {%- endif -%}
         {%- endcall %}
         {%- set n_rows = run_query("select count(*) from " ~ new_rows).columns[0].values()[0] -%}
         {{ log(this.identifier ~ ": increment, " ~ counts[0] ~ " of " ~ counts[1] ~ " groups new or changed, "

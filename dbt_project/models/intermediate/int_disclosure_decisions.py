@@ -8,11 +8,17 @@ withhold: a hidden tier unit of the year grain hides that place in the recipient
 groups can never add up to a hidden tier figure.
 
 One row per unit: unit_id, family, publication_level (full | totals | none), suppression_reason
-(threshold | dominance | secondary; NULL when full), is_primary.
+(threshold | dominance | secondary; NULL when full), is_primary, and the unit's anchor_code and invoice_year.
 
-Every unit and relation belongs to one anchor (the unit id starts `<family>|<anchor>|`), so the anchors are
-decided one at a time: only one anchor's contributions are in memory at once (at 10 million lines the
-largest, Gemeente Amsterdam's tier family, is 1.8 million of 6.7 million; benchmarks/).
+Every unit and relation belongs to one anchor-year (no relation links two), so the decisions of an
+anchor-year depend on its own contributions and relations only. The table is built per anchor x year
+(materialization group_incremental, macros/group_incremental.sql): the model decides the anchor-years in the
+table `<this>__scope` that the build writes (all of them in a full build; in a monthly refresh those whose
+contributions or relations changed). Within them the anchors are decided one at a time: only one anchor's
+contributions are in memory at once (at 10 million lines the largest, Gemeente Amsterdam's tier family, is
+1.8 million of 6.7 million; benchmarks/). The relations are read in a fixed order (relation_id, member), so
+that secondary suppression, which depends on the order in which it visits them, decides an anchor-year the
+same way whichever other anchor-years are decided with it.
 """
 
 import pandas as pd
@@ -35,14 +41,23 @@ CONTRIBUTION_COLUMNS = ("unit_id, family, component, coarse_component, supplier_
                         "is_published")
 
 
+OUTPUT_COLUMNS = {"unit_id": "object", "family": "object", "publication_level": "object",
+                  "suppression_reason": "object", "is_primary": "bool", "anchor_code": "object",
+                  "invoice_year": "int32"}
+
+
 def model(dbt, session):
-    dbt.config(materialized="table")
+    dbt.config(materialized="group_incremental", group_by=["anchor_code", "invoice_year"],
+               group_inputs=["int_disclosure_contributions", "int_disclosure_relations"])
     rule = Rule(
         min_contributors=int(dbt.config.get("disclosure_min_contributors")),
         p_percent=float(dbt.config.get("disclosure_p_percent")),
     )
-    contributions = dbt.ref("int_disclosure_contributions")
-    relations = dbt.ref("int_disclosure_relations")
+    this = dbt.this
+    scope = f'"{this.database}"."{this.schema}"."{this.identifier}__scope"'
+    in_scope = f"(anchor_code, invoice_year) in (select anchor_code, invoice_year from {scope})"
+    contributions = dbt.ref("int_disclosure_contributions").filter(in_scope)
+    relations = dbt.ref("int_disclosure_relations").filter(in_scope)
     crossing = relations.filter(f"{RELATION_ANCHOR} <> split_part(member_unit_id, '|', 2)").aggregate(
         "count(*)").fetchone()[0]
     if crossing:
@@ -55,9 +70,25 @@ def model(dbt, session):
     relation_anchors = relations.select(RELATION_ANCHOR).distinct().fetchall()
     unknown = sorted({a for (a,) in relation_anchors} - set(anchors))
     decided = [decide_anchor(contributions, relations, anchor, rule) for anchor in anchors + unknown]
-    out = pd.concat(decided, ignore_index=True).sort_values("unit_id", ignore_index=True)
+    if not decided:  # nothing to decide (an increment where no anchor-year changed)
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in OUTPUT_COLUMNS.items()})
+    out = pd.concat(decided, ignore_index=True)
     out.attrs = {}
-    return out
+    # Each unit's anchor-year, from the rows it appears in.
+    unit_years = (contributions.select("unit_id, anchor_code, invoice_year")
+                  .union(relations.select("total_unit_id, anchor_code, invoice_year"))
+                  .union(relations.select("member_unit_id, anchor_code, invoice_year"))
+                  .distinct().df())
+    unit_years.columns = ["unit_id", "anchor_code", "invoice_year"]
+    twice = unit_years["unit_id"].duplicated()
+    if twice.any():
+        raise ValueError("int_disclosure_decisions: units in two anchor-years, e.g. "
+                         f"{unit_years.loc[twice, 'unit_id'].head(3).tolist()}")
+    out = out.merge(unit_years, on="unit_id", how="left", validate="one_to_one")
+    if out["anchor_code"].isna().any():
+        raise ValueError("int_disclosure_decisions: units without an anchor-year, e.g. "
+                         f"{out.loc[out['anchor_code'].isna(), 'unit_id'].head(3).tolist()}")
+    return out.astype(OUTPUT_COLUMNS)[list(OUTPUT_COLUMNS)].sort_values("unit_id", ignore_index=True)
 
 
 def decide_anchor(contributions, relations, anchor: str, rule: Rule) -> pd.DataFrame:
@@ -67,8 +98,12 @@ def decide_anchor(contributions, relations, anchor: str, rule: Rule) -> pd.DataF
     def family_of(relation, family: str, anchor_of: str = "anchor_code"):
         return relation.filter(f"family = '{family}' and {anchor_of} = {literal}")
 
+    def relations_of(family: str) -> pd.DataFrame:
+        # in a fixed order: secondary suppression depends on the order in which it visits the relations
+        return family_of(relations, family, RELATION_ANCHOR).order("relation_id, member_unit_id").df()
+
     tier = decide(family_of(contributions, "tier").select(CONTRIBUTION_COLUMNS).df(),
-                  family_of(relations, "tier", RELATION_ANCHOR).df(), rule)
+                  relations_of("tier"), rule)
 
     hidden: dict[str, set[str]] = {}
     for unit_id in tier.loc[tier["publication_level"] == "none", "unit_id"]:
@@ -82,7 +117,7 @@ def decide_anchor(contributions, relations, anchor: str, rule: Rule) -> pd.DataF
             comps |= set(SCOPES)
     recipient_contributions = family_of(contributions, "recipient").select(CONTRIBUTION_COLUMNS).df()
     totals = [u for u in recipient_contributions["unit_id"].unique() if u.endswith("|*|*")]
-    recipient = decide(recipient_contributions, family_of(relations, "recipient", RELATION_ANCHOR).df(), rule,
+    recipient = decide(recipient_contributions, relations_of("recipient"), rule,
                        fixed_units=totals, linked_hidden=hidden)
 
     # A relation whose total is published elsewhere and whose hidden members cannot be made safe would mean

@@ -7,6 +7,8 @@
 --              to it (the sbi_section and sbi_division rows of fct_spend_by_recipient_group).
 --   tier       per anchor x grain x period: the six tiers add up to the period total (`*`); per anchor x
 --              tier (and `*`): the quarters add up to the year, the months to the quarter.
+-- anchor_code and invoice_year: the anchor-year of the relation's units. No relation links two anchor-years,
+-- so int_disclosure_decisions decides each anchor-year on its own (and a refresh only those that changed).
 with
 
 -- Every use below is a distinct set, so the lines are reduced to their distinct groups and months first.
@@ -52,6 +54,8 @@ recipient_dimensions as (
 
     select
         'recipient' as family,
+        anchor_code,
+        invoice_year,
         {{ disclosure_unit('recipient', ['anchor_code', 'invoice_year', 'dimension']) }} as relation_id,
         {{ disclosure_unit('recipient', ['anchor_code', 'invoice_year', "'*'", "'*'"]) }} as total_unit_id,
         {{ disclosure_unit('recipient', ['anchor_code', 'invoice_year', 'dimension', 'group_code']) }}
@@ -64,6 +68,8 @@ recipient_sections as (
 
     select distinct
         'recipient' as family,
+        anchor_code,
+        invoice_year,
         {{ disclosure_unit('recipient', ['anchor_code', 'invoice_year', "'sbi_section'", 'sbi_section']) }}
             || '|divisions' as relation_id,
         {{ disclosure_unit('recipient', ['anchor_code', 'invoice_year', "'sbi_section'", 'sbi_section']) }}
@@ -78,6 +84,7 @@ periods as (
 
     select distinct
         anchor_code,
+        invoice_year,
         {{ period_label("'year'", 'invoice_month') }} as year_period,
         {{ period_label("'quarter'", 'invoice_month') }} as quarter_period,
         {{ period_label("'month'", 'invoice_month') }} as month_period
@@ -87,11 +94,11 @@ periods as (
 
 tier_periods as (
 
-    select distinct anchor_code, 'year' as period_grain, year_period as period from periods
+    select distinct anchor_code, invoice_year, 'year' as period_grain, year_period as period from periods
     union
-    select distinct anchor_code, 'quarter', quarter_period from periods
+    select distinct anchor_code, invoice_year, 'quarter', quarter_period from periods
     union
-    select distinct anchor_code, 'month', month_period from periods
+    select distinct anchor_code, invoice_year, 'month', month_period from periods
 
 ),
 
@@ -99,6 +106,8 @@ tier_totals as (
 
     select
         'tier' as family,
+        p.anchor_code,
+        p.invoice_year,
         {{ disclosure_unit('tier', ['p.anchor_code', 'p.period_grain', 'p.period']) }} as relation_id,
         {{ disclosure_unit('tier', ['p.anchor_code', 'p.period_grain', 'p.period', "'*'"]) }} as total_unit_id,
         {{ disclosure_unit('tier', ['p.anchor_code', 'p.period_grain', 'p.period', 't.tier']) }} as member_unit_id
@@ -112,6 +121,8 @@ tier_quarters as (
 
     select distinct
         'tier' as family,
+        p.anchor_code,
+        p.invoice_year,
         {{ disclosure_unit('tier', ['p.anchor_code', "'year'", 'p.year_period', 't.tier']) }} || '|quarters'
             as relation_id,
         {{ disclosure_unit('tier', ['p.anchor_code', "'year'", 'p.year_period', 't.tier']) }} as total_unit_id,
@@ -125,6 +136,8 @@ tier_months as (
 
     select distinct
         'tier' as family,
+        p.anchor_code,
+        p.invoice_year,
         {{ disclosure_unit('tier', ['p.anchor_code', "'quarter'", 'p.quarter_period', 't.tier']) }} || '|months'
             as relation_id,
         {{ disclosure_unit('tier', ['p.anchor_code', "'quarter'", 'p.quarter_period', 't.tier']) }}

@@ -4,6 +4,7 @@ the generator's own ground truth."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,13 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("-", f"fuzz cases: {sum(counts.values()):,} in {len(counts)} properties")
         for nodeid, n in sorted(counts.items()):
             terminalreporter.write_line(f"{n:>8,}  {nodeid}")
+
+
+@pytest.fixture
+def warehouse(pipeline, tmp_path):
+    """A copy of the end-to-end run's warehouse, for a test that changes it (the incremental builds)."""
+    _, _, built, _ = pipeline
+    copy = tmp_path / "cwb.duckdb"
+    shutil.copy(built, copy)
+    return copy
+

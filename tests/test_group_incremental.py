@@ -14,16 +14,15 @@ the models through the dbt CLI, and checks
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from benchmarks.pipeline_benchmark import GROUP_MODEL_REPORT
 from ingestion.privacy import SALT_ENV, SAMPLE_SALT
 from tests.test_dbt_project import dbt_env, dbt_executable
+from tests.test_line_incremental import assert_same_rows, full_build_copy, one
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUP_MODELS = ("int_suppliers_by_anchor_year", "int_disclosure_contributions", "int_disclosure_decisions")
@@ -47,33 +46,9 @@ def dbt_groups(warehouse: Path, *extra: str, select: str = f"+{DECISIONS}") -> d
 
 def assert_equals_full_build(warehouse: Path) -> None:
     """The increment's tables equal those of a full build of the same warehouse, row for row."""
-    full = warehouse.parent / "full" / warehouse.name  # the same file name: views name their catalog
-    full.parent.mkdir(exist_ok=True)
-    shutil.copy(warehouse, full)
+    full = full_build_copy(warehouse)
     assert dbt_groups(full, "--full-refresh") == {m: FULL for m in GROUP_MODELS}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        con.execute(f"attach '{full}' as full_build (read_only)")
-        for model in GROUP_MODELS:
-            n = con.execute(f"select count(*) from intermediate.{model}").fetchone()[0]
-            assert n > 0
-            assert n == con.execute(f"select count(*) from full_build.intermediate.{model}").fetchone()[0]
-            for a, b in (("intermediate", "full_build.intermediate"), ("full_build.intermediate", "intermediate")):
-                extra = con.execute(f"select count(*) from (select * from {a}.{model} except all "
-                                    f"select * from {b}.{model})").fetchone()[0]
-                assert extra == 0, f"{model}: {extra} rows of {a} not in {b}"
-    full.unlink()
-
-
-@pytest.fixture
-def warehouse(pipeline, tmp_path):
-    _, _, built, _ = pipeline
-    copy = tmp_path / "cwb.duckdb"
-    shutil.copy(built, copy)
-    return copy
-
-
-def one(con, sql: str, *params):
-    return con.execute(sql, list(params)).fetchone()
+    assert_same_rows(warehouse, full, GROUP_MODELS)
 
 
 def n_groups(con) -> dict[str, int]:

@@ -29,26 +29,8 @@
 {% macro group_increment_scope() -%}
 {%- if execute and model.resource_type == 'model' and config.get('materialized') == 'group_incremental' -%}
 {%- set columns = config.require('group_by') | join(', ') -%}
-/*cwb:group-scope*/ where ({{ columns }}) in (select {{ columns }} from {{ group_increment_relation('scope') }}) /*cwb:end-group-scope*/
+/*cwb:group-scope*/ where ({{ columns }}) in (select {{ columns }} from {{ increment_relation('scope') }}) /*cwb:end-group-scope*/
 {%- endif -%}
-{%- endmacro %}
-
-{% macro group_increment_relation(suffix) -%}
-    {{ return(this.incorporate(type='table', path={'identifier': this.identifier ~ '__' ~ suffix})) }}
-{%- endmacro %}
-
-{#- The compiled SQL without its scopes: the full build. -#}
-{% macro group_increment_strip_scope(sql) -%}
-    {%- set parts = sql.split('/*cwb:group-scope*/') -%}
-    {%- if parts | length < 2 -%}
-        {{ exceptions.raise_compiler_error(
-            model.name ~ ": a group_incremental model must call group_increment_scope() where it reads a grouped input") }}
-    {%- endif -%}
-    {%- set kept = [parts[0]] -%}
-    {%- for part in parts[1:] -%}
-        {%- do kept.append(part.split('/*cwb:end-group-scope*/', 1)[1]) -%}
-    {%- endfor -%}
-    {{ return(kept | join('')) }}
 {%- endmacro %}
 
 {#- The group columns as text, for an unambiguous key (a JSON array of them). -#}
@@ -58,18 +40,6 @@
     {{ return(out | join(', ')) }}
 {%- endmacro %}
 
-{#- The relation of a node of the graph (a model, seed or source this model depends on). -#}
-{% macro increment_input_relation(node) -%}
-    {{ return(api.Relation.create(database=node.database, schema=node.schema,
-                                  identifier=node.get('alias') or node.get('identifier'))) }}
-{%- endmacro %}
-
-{#- One part of a context fingerprint: a relation's number of rows and sum of row hashes. -#}
-{% macro increment_content_part(name, relation) -%}
-    {{ return("select '" ~ name ~ ":' || (select count(*) || ':' || coalesce(sum(hash(t)::hugeint), 0) from "
-              ~ relation ~ " as t)") }}
-{%- endmacro %}
-
 {% materialization group_incremental, adapter='duckdb', supported_languages=['sql', 'python'] %}
 
     {%- set target_relation = this.incorporate(type='table') -%}
@@ -77,14 +47,15 @@
     {%- set intermediate_relation = make_intermediate_relation(target_relation) -%}
     {%- set backup_relation = make_backup_relation(target_relation, 'table') -%}
     {%- set state = this.incorporate(type='table', path={'identifier': 'group_increment_state'}) -%}
-    {%- set groups_now = group_increment_relation('groups_now') -%}
-    {%- set scope = group_increment_relation('scope') -%}
-    {%- set new_rows = group_increment_relation('new_rows') -%}
+    {%- set groups_now = increment_relation('groups_now') -%}
+    {%- set scope = increment_relation('scope') -%}
+    {%- set new_rows = increment_relation('new_rows') -%}
     {%- set group_by = config.require('group_by') -%}
     {%- set columns = group_by | join(', ') -%}
     {%- set group_inputs = config.require('group_inputs') -%}
     {%- set python = model.language == 'python' -%}
-    {%- set full_sql = compiled_code if python else group_increment_strip_scope(compiled_code) -%}
+    {%- set full_sql = compiled_code if python
+                       else increment_strip_scope(compiled_code, 'group-scope', false, 'group_increment_scope') -%}
     {%- set m = "'" ~ this.identifier ~ "'" -%}
 
     {{ drop_relation_if_exists(load_cached_relation(intermediate_relation)) }}
@@ -146,11 +117,8 @@
         {% call statement('main', language=model.language) -%}
             {{ create_table_as(False, intermediate_relation, full_sql, model.language) }}
         {%- endcall %}
+        {{ increment_swap_in(intermediate_relation, existing_relation, backup_relation, target_relation) }}
         {% do run_query("drop table if exists " ~ scope) %}
-        {% if existing_relation is not none %}
-            {{ adapter.rename_relation(existing_relation, backup_relation) }}
-        {% endif %}
-        {{ adapter.rename_relation(intermediate_relation, target_relation) }}
     {% else %}
         {% set stored_groups = "select group_key, fingerprint from " ~ state ~ " where model = " ~ m
                                ~ " and kind = 'group'" %}

@@ -38,27 +38,13 @@
 {#- Right after the select from the driver. Empty outside a line_incremental build (unit tests). -#}
 {% macro line_increment_scope() -%}
 {%- if execute and model.resource_type == 'model' and config.get('materialized') == 'line_incremental' -%}
-/*cwb:scope*/ where source_file in (select source_file from {{ line_increment_relation('scope_files') }})
+/*cwb:scope*/ where source_file in (select source_file from {{ increment_relation('scope_files') }})
 {%- if config.get('creditor_fingerprint', false) %}
         or (anchor_code, supplier_ref) in (
-            select anchor_code, supplier_ref from {{ line_increment_relation('scope_creditors') }}
+            select anchor_code, supplier_ref from {{ increment_relation('scope_creditors') }}
         )
 {%- endif %} /*cwb:end-scope*/
 {%- endif -%}
-{%- endmacro %}
-
-{% macro line_increment_relation(suffix) -%}
-    {{ return(this.incorporate(type='table', path={'identifier': this.identifier ~ '__' ~ suffix})) }}
-{%- endmacro %}
-
-{#- The compiled SQL without its scope: the full build. -#}
-{% macro line_increment_strip_scope(sql) -%}
-    {%- set parts = sql.split('/*cwb:scope*/') -%}
-    {%- if parts | length != 2 -%}
-        {{ exceptions.raise_compiler_error(
-            model.name ~ ": a line_incremental model must call line_increment_scope() exactly once") }}
-    {%- endif -%}
-    {{ return(parts[0] ~ parts[1].split('/*cwb:end-scope*/', 1)[1]) }}
 {%- endmacro %}
 
 {% macro line_increment_context(full_sql, driver_name, state) -%}
@@ -102,11 +88,11 @@
     {%- set intermediate_relation = make_intermediate_relation(target_relation) -%}
     {%- set backup_relation = make_backup_relation(target_relation, 'table') -%}
     {%- set state = this.incorporate(type='table', path={'identifier': 'line_increment_state'}) -%}
-    {%- set files_now = line_increment_relation('files_now') -%}
-    {%- set creditors_now = line_increment_relation('creditors_now') -%}
-    {%- set scope_files = line_increment_relation('scope_files') -%}
-    {%- set scope_creditors = line_increment_relation('scope_creditors') -%}
-    {%- set new_rows = line_increment_relation('new_rows') -%}
+    {%- set files_now = increment_relation('files_now') -%}
+    {%- set creditors_now = increment_relation('creditors_now') -%}
+    {%- set scope_files = increment_relation('scope_files') -%}
+    {%- set scope_creditors = increment_relation('scope_creditors') -%}
+    {%- set new_rows = increment_relation('new_rows') -%}
     {%- set key = config.require('unique_key') -%}
     {%- set driver_name = config.require('line_driver') -%}
     {%- set driver = ref(driver_name) -%}
@@ -114,7 +100,7 @@
     {%- set deliveries_node = graph.sources['source.cwb.raw.deliveries'] -%}
     {%- set deliveries = api.Relation.create(database=deliveries_node.database, schema=deliveries_node.schema,
                                              identifier=deliveries_node.identifier) -%}
-    {%- set full_sql = line_increment_strip_scope(compiled_code) -%}
+    {%- set full_sql = increment_strip_scope(compiled_code, 'scope', true, 'line_increment_scope') -%}
     {%- set m = "'" ~ this.identifier ~ "'" -%}
 
     {{ drop_relation_if_exists(load_cached_relation(intermediate_relation)) }}
@@ -158,10 +144,7 @@
         {% call statement('main') -%}
             {{ create_table_as(False, intermediate_relation, full_sql) }}
         {%- endcall %}
-        {% if existing_relation is not none %}
-            {{ adapter.rename_relation(existing_relation, backup_relation) }}
-        {% endif %}
-        {{ adapter.rename_relation(intermediate_relation, target_relation) }}
+        {{ increment_swap_in(intermediate_relation, existing_relation, backup_relation, target_relation) }}
     {% else %}
         {% do run_query("create or replace table " ~ scope_files ~ " as select source_file from " ~ files_now
             ~ " as n where not exists (select 1 from " ~ state ~ " as s where s.model = " ~ m

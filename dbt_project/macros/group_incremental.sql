@@ -66,11 +66,8 @@
     {% do run_query("create table if not exists " ~ state ~ " (model varchar, kind varchar, group_key varchar, "
                     ~ "fingerprint varchar)") %}
 
-    {#- The context: the code, the salt, and every input read whole. group_increment_version: raise it when
-        what the state holds changes, so that the first build after the change is a full one. -#}
-    {%- set parts = ["select 'group_increment_version:1' as part",
-                     "select 'code:" ~ local_md5(full_sql) ~ "'",
-                     "select 'salt:' || md5(coalesce(cast(getvariable('cwb_pseudonym_salt') as varchar), ''))"] -%}
+    {#- The context: the code, the salt, and every input read whole. -#}
+    {%- set parts = increment_context_parts('group_increment_version:1', full_sql) -%}
     {%- if python -%}
         {%- do parts.append("select 'python:' || coalesce(cast(getvariable('cwb_python_code') as varchar), "
                             ~ "cast(uuid() as varchar))") -%}
@@ -88,8 +85,7 @@
         {{ exceptions.raise_compiler_error(model.name ~ ": group_inputs " ~ group_inputs | join(', ')
             ~ " must all be models or sources the model reads") }}
     {%- endif -%}
-    {%- set context = run_query("select md5(string_agg(part, '|' order by part)) from ("
-                                ~ parts | join(' union all ') ~ ")").columns[0].values()[0] -%}
+    {%- set context = increment_fingerprint(parts) -%}
 
     {#- Every group of the grouped inputs, with the fingerprint of its rows in each. -#}
     {%- set per_input = [] -%}

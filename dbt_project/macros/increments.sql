@@ -30,6 +30,21 @@
                                   identifier=node.get('alias') or node.get('identifier'))) }}
 {%- endmacro %}
 
+{#- The parts every context fingerprint starts with: the materialization's version (raise it when what its
+    state holds changes, so that the first build after the change is a full one), the model's code without
+    its scope, and the pseudonym salt. -#}
+{% macro increment_context_parts(version, full_sql) -%}
+    {{ return(["select '" ~ version ~ "' as part",
+               "select 'code:" ~ local_md5(full_sql) ~ "'",
+               "select 'salt:' || md5(coalesce(cast(getvariable('cwb_pseudonym_salt') as varchar), ''))"]) }}
+{%- endmacro %}
+
+{#- The context fingerprint: md5 over its parts (queries of one text each), in order. -#}
+{% macro increment_fingerprint(parts) -%}
+    {{ return(run_query("select md5(string_agg(part, '|' order by part)) from ("
+                        ~ parts | join(' union all ') ~ ")").columns[0].values()[0]) }}
+{%- endmacro %}
+
 {#- One part of a context fingerprint: a relation's number of rows and sum of row hashes. -#}
 {% macro increment_content_part(name, relation) -%}
     {{ return("select '" ~ name ~ ":' || (select count(*) || ':' || coalesce(sum(hash(t)::hugeint), 0) from "

@@ -50,11 +50,7 @@
 {% macro line_increment_context(full_sql, driver_name, state) -%}
     {%- set creditor_relation = line_increment_creditors().relation
                                 if config.get('creditor_fingerprint', false) else none -%}
-    {#- line_increment_version: raise it when what the state holds changes, so that the first build after
-        the change is a full one. -#}
-    {%- set parts = ["select 'line_increment_version:2' as part",
-                     "select 'code:" ~ local_md5(full_sql) ~ "'",
-                     "select 'salt:' || md5(coalesce(cast(getvariable('cwb_pseudonym_salt') as varchar), ''))"] -%}
+    {%- set parts = increment_context_parts('line_increment_version:2', full_sql) -%}
     {%- for uid in model.depends_on.nodes -%}
         {%- set node = graph.nodes.get(uid) or graph.sources.get(uid) -%}
         {%- if node.name == driver_name -%}
@@ -76,9 +72,7 @@
             {%- do parts.append(increment_content_part(node.name, increment_input_relation(node))) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- set result = run_query("select md5(string_agg(part, '|' order by part)) from ("
-                               ~ parts | join(' union all ') ~ ")") -%}
-    {{ return(result.columns[0].values()[0]) }}
+    {{ return(increment_fingerprint(parts)) }}
 {%- endmacro %}
 
 {% materialization line_incremental, adapter='duckdb' %}

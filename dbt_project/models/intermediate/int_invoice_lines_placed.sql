@@ -217,7 +217,7 @@ kvk_choices as (
 
 -- Rule 1 (the invoice's vestigingsnummer is in the extract: at most one match, unique above) wins
 -- over rule 2.
-matched_lines as (
+matched_lines as not materialized (
 
     select
         lines.*,
@@ -239,7 +239,7 @@ matched_lines as (
 -- The establishment found by rule 1 or 2, with the sector of its main activity (SBI section in the
 -- extract's SBI version, as in `establishments`) and whether its PC4 and the invoice's are in the
 -- reference.
-lines_with_establishment as (
+lines_with_establishment as not materialized (
 
     select
         lines.*,
@@ -264,7 +264,7 @@ lines_with_establishment as (
 ),
 
 -- The rule that placed the line (the first that yields a PC4 in the reference) ...
-with_method as (
+with_method as not materialized (
 
     select
         *,
@@ -279,7 +279,7 @@ with_method as (
 ),
 
 -- ... and the PC4 it yields.
-with_pc4 as (
+with_pc4 as not materialized (
 
     select
         with_method.*,
@@ -294,7 +294,7 @@ with_pc4 as (
 ),
 
 -- Step 1's result: where the line is placed by what it names itself.
-located as (
+located as not materialized (
 
     select
         with_pc4.invoice_line_key,
@@ -351,7 +351,7 @@ located as (
 
 -- Step 2 ----------------------------------------------------------------------------------------------
 
-with_establishment as (
+with_establishment as not materialized (
 
     select
         lines.*,
@@ -374,7 +374,7 @@ with_establishment as (
 
 ),
 
-tiered as (
+tiered as not materialized (
 
     select
         we.*,
@@ -402,7 +402,7 @@ tiered as (
 
 ),
 
-by_basis as (
+by_basis as not materialized (
 
     select
         * exclude (
@@ -438,7 +438,7 @@ by_basis as (
 
 ),
 
-final as (
+final as not materialized (
 
     select
         *,
@@ -453,9 +453,12 @@ final as (
 ),
 
 -- Gemeente and stadsdeel of the PC4 the line is now placed by.
--- NOT MATERIALIZED: this CTE is read twice. DuckDB would otherwise write all of it (ten million lines) to a
--- temporary buffer and scan that twice; inlined, each use reads only the columns it needs
--- (README "Scale and speed": 60.8 -> 41.0 s at 10M lines).
+-- NOT MATERIALIZED: this CTE is read twice (the rule keys below, and the result). DuckDB would otherwise
+-- write all of it (ten million lines) to a temporary buffer and scan that twice; inlined, each use reads
+-- only the columns it needs (README "Scale and speed": 60.8 -> 41.0 s at 10M lines). Every CTE it is built
+-- from, matched_lines to final, is NOT MATERIALIZED for the same reason: DuckDB materializes a CTE that is
+-- read more than once, so inlining this one alone only moved that buffer one CTE up (to `final`: 45 columns
+-- of ten million lines, spilled to disk under the memory limit; README: the query alone 38 -> 19 s).
 with_area as not materialized (
 
     select

@@ -265,10 +265,14 @@ def read_export(path: Path, cfg: AnchorConfig, source_file: str | None = None) -
         maybe = frame.loc[blank]
         if len(maybe):
             blank.loc[maybe.index] = _empty_cells(maybe[data_cols], cfg)
-        frame = frame.loc[~blank]
+        if blank.any():  # a copy of every column only when there are rows to drop
+            frame = frame.loc[~blank]
     if cfg.skip_footer:
         frame = frame.iloc[: max(len(frame) - cfg.skip_footer, 0)]
-    return frame.reset_index(drop=True)
+    # A new index in place: reset_index(drop=True) would copy every column once more (0.3 s of a 358k-line
+    # file of Gemeente Amsterdam, as much again for the copy above when nothing is blank).
+    frame.index = pd.RangeIndex(len(frame))
+    return frame
 
 
 def _read_xlsx(path: Path, cfg: AnchorConfig) -> pd.DataFrame:
@@ -663,8 +667,10 @@ def canonicalise(frames: list[tuple[str, pd.DataFrame]], cfg: AnchorConfig) -> C
     beforehand whether that is acceptable)."""
     parts = []
     for source_file, frame in frames:
+        # copy=False: the columns are not copied into one block (0.3 s of a 358k-line file); nothing below
+        # writes into them.
         sel = pd.DataFrame({fld: frame[header] if header in frame.columns else None
-                            for fld, header in cfg.columns.items()}, index=frame.index)
+                            for fld, header in cfg.columns.items()}, index=frame.index, copy=False)
         if cfg.credit_indicator_column:
             sel["__credit_indicator"] = frame[cfg.credit_indicator_column]
         sel["source_file"] = source_file
@@ -674,7 +680,10 @@ def canonicalise(frames: list[tuple[str, pd.DataFrame]], cfg: AnchorConfig) -> C
         empty = pd.DataFrame(columns=ACCEPTED_COLUMNS)
         return CanonicalResult(empty, pd.DataFrame(columns=PROBLEM_COLUMNS), 0, 0,
                                {f: 0 for f, _ in frames}, {f: 0 for f, _ in frames}, accepted_anchor=cfg.code)
-    src = pd.concat(parts, ignore_index=True)
+    if len(parts) == 1 and parts[0].index.equals(pd.RangeIndex(len(parts[0]))):
+        src = parts[0]  # one file (as the loader reads them): nothing to concatenate, no copy
+    else:
+        src = pd.concat(parts, ignore_index=True)
     n = len(src)
 
     out = pd.DataFrame(index=src.index)

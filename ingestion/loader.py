@@ -345,7 +345,10 @@ def _stage_delivery(path: Path, source_file: str, cfg: AnchorConfig, stage_prefi
     result = canonicalise([(source_file, frame)], cfg)
     del frame
     staged = _Staged(warnings=warnings, rows_read=result.rows_read, cents_read=result.cents_read)
+    # No progress bar: the gate reads the staged lines back in parts while it validates them, which DuckDB
+    # counts as one long query and would draw its bar for on the run's output.
     with duckdb.connect() as con:
+        con.execute("set enable_progress_bar = false")
         ensure_raw_tables(con)
         create_invoice_table(con, _STAGED_ACCEPTED)
         insert_accepted(con, _STAGED_ACCEPTED, result.accepted)

@@ -397,3 +397,45 @@ def test_the_loaders_gate_reports_what_the_warehouse_then_holds(sap, tmp_path, m
         stored = gate_stored_files(con, invoice_table(cfg.code), load.files_read, invoice_lines_schema())
     assert ("kvk_number", "123") in {(f["column"], f["failure_case"]) for f in load.gate_failures}
     assert load.gate_failures == stored
+
+
+def test_the_gate_in_parts_gives_the_verdict_on_the_whole_file():
+    """``gate_stored_files`` validates a file a part at a time (a worker's memory) and the line identity
+    over the whole file: the failures it finds are those of the schema on the whole file read back at
+    once, with the same row indexes, including a duplicate identity whose two lines are in different
+    parts and bad values in the first, a middle and the last part."""
+    from ingestion.warehouse import create_invoice_table, ensure_raw_tables
+
+    n = 5_000  # three parts of 2,048 rows (DuckDB's vector), the last one short
+    with duckdb.connect() as con:
+        ensure_raw_tables(con)
+        create_invoice_table(con, "raw.staged")
+        con.execute(f"""
+            insert into raw.staged by name
+            select 'sap' as anchor_code, 'SAP' as anchor_name, 'f.csv' as source_file, i + 1 as source_row,
+                   'F' || i as invoice_id, 1 as invoice_line, date '2024-01-01' + (i % 300)::integer as invoice_date,
+                   'C' || (i % 97) as supplier_ref, null as supplier_name, '12345678' as kvk_number,
+                   '1068AB' as supplier_postcode, 'NL' as supplier_country,
+                   (i % 1000)::decimal(18, 2) as amount_excl_vat, null as vat_amount, null as vat_basis
+            from range({n}) t(i)
+        """)
+        schema = invoice_lines_schema()
+        assert gate_stored_files(con, "raw.staged", ["f.csv"], schema) == []
+        con.execute("update raw.staged set kvk_number = '123' where source_row in (5, 3000)")  # parts 1 and 2
+        con.execute("update raw.staged set supplier_postcode = '1068 ab' where source_row = 4990")  # last part
+        con.execute("update raw.staged set invoice_id = 'F10' where source_row = 4500")  # same as row 11
+        whole = validate(read_back(con, "raw.staged", source_file="f.csv", columns=list(schema.columns)), schema)[1]
+        parts = gate_stored_files(con, "raw.staged", ["f.csv"], schema, rows=2_048)
+
+    def cases(failures):
+        return sorted((f["column"], f["check"], f["index"], f["failure_case"]) for f in failures)
+
+    assert len(whole) < 20  # all of them fit in the summary: nothing left out of the comparison
+    assert cases(parts) == cases(whole)
+    by_check = {}
+    for f in parts:
+        by_check.setdefault(f["check"], set()).add((f["column"], f["index"]))
+    assert by_check["str_matches('^[0-9]{8}$')"] == {("kvk_number", "4"), ("kvk_number", "2999")}
+    assert {i for _, i in by_check["Dutch postcode not normalised to 1234AB"]} == {"4989"}
+    duplicates = {(c, i) for c in ("invoice_id", "invoice_line") for i in ("10", "4499")}  # parts 1 and 3
+    assert by_check["multiple_fields_uniqueness"] == duplicates

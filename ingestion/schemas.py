@@ -282,8 +282,9 @@ def gate_stored_files(con, table: str, files: list[str], schema: pa.DataFrameSch
     for name in files:
         found: list[dict] = []
         for part in read_back_in_parts(con, table, source_file=name, columns=columns, rows=rows):
-            if len(found) < GATE_FAILURES_PER_FILE:
-                found += validate(part, per_row)[1]
+            found += validate(part, per_row)[1]
+            if len(found) >= GATE_FAILURES_PER_FILE:
+                break  # enough to report: the rest of the file is not read
         if identity:
             keys = read_back(con, table, source_file=name, columns=[c for c in identity if c in stored_columns])
             if len(keys):

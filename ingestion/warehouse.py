@@ -259,11 +259,11 @@ def read_back(con: duckdb.DuckDBPyConnection, table: str, source_file: str | Non
               columns: list[str] | None = None) -> pd.DataFrame:
     """A stored table (or one source file's rows of it; only ``columns``, if given) as pandas, amounts as
     float and dates as datetime64 (for pandera checks)."""
-    return checked_types(_read_back_query(con, table, source_file, columns).df())
+    return _checked_types(_read_back_query(con, table, source_file, columns).df())
 
 
-def read_back_in_parts(con: duckdb.DuckDBPyConnection, table: str, source_file: str | None = None,
-                       columns: list[str] | None = None, rows: int = 100_000) -> Iterator[pd.DataFrame]:
+def read_back_in_parts(con: duckdb.DuckDBPyConnection, table: str, rows: int, source_file: str | None = None,
+                       columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
     """``read_back`` a part of about ``rows`` rows at a time, in the table's order, each part's index
     continuing the one before (a row's index is its position in the whole result, as with ``read_back``)."""
     result = _read_back_query(con, table, source_file, columns)
@@ -275,7 +275,7 @@ def read_back_in_parts(con: duckdb.DuckDBPyConnection, table: str, source_file: 
             return
         part.index = pd.RangeIndex(start, start + len(part))
         start += len(part)
-        yield checked_types(part)
+        yield _checked_types(part)
 
 
 def _read_back_query(con: duckdb.DuckDBPyConnection, table: str, source_file: str | None,
@@ -286,7 +286,7 @@ def _read_back_query(con: duckdb.DuckDBPyConnection, table: str, source_file: st
     return con.execute(f"select {select} from {table} where source_file = ?", [source_file])
 
 
-def checked_types(df: pd.DataFrame) -> pd.DataFrame:
+def _checked_types(df: pd.DataFrame) -> pd.DataFrame:
     """Amounts as float and dates as datetime64, the types the pandera schemas check."""
     for column in ("amount_excl_vat", "vat_amount"):
         if column in df.columns:

@@ -333,7 +333,7 @@ def _stage_delivery(path: Path, source_file: str, cfg: AnchorConfig, stage_prefi
     accepted lines, rejected rows and field issues, with the warehouse's own column types, to Parquet
     files ``<stage_prefix>.<table>.parquet`` (only the non-empty ones), which the main thread appends to
     the warehouse as they are. The pandera gate of the anchor asset runs here too, on the accepted lines
-    as staged (``gate_stored_files``: read back with the warehouse's types), so that it shares the worker
+    as staged (``gate_stored_files``: in DuckDB, on the staged table), so that it shares the worker
     processes. Runs in a worker process or thread."""
     from ingestion.schemas import gate_stored_files, invoice_lines_schema  # pandera: only where it runs
 
@@ -345,8 +345,7 @@ def _stage_delivery(path: Path, source_file: str, cfg: AnchorConfig, stage_prefi
     result = canonicalise([(source_file, frame)], cfg)
     del frame
     staged = _Staged(warnings=warnings, rows_read=result.rows_read, cents_read=result.cents_read)
-    # No progress bar: the gate reads the staged lines back in parts while it validates them, which DuckDB
-    # counts as one long query and would draw its bar for on the run's output.
+    # No progress bar: DuckDB would draw it on the run's output for the longer queries of a large file.
     with duckdb.connect() as con:
         con.execute("set enable_progress_bar = false")
         ensure_raw_tables(con)

@@ -10,7 +10,6 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -260,22 +259,6 @@ def read_back(con: duckdb.DuckDBPyConnection, table: str, source_file: str | Non
     """A stored table (or one source file's rows of it; only ``columns``, if given) as pandas, amounts as
     float and dates as datetime64 (for pandera checks)."""
     return _checked_types(_read_back_query(con, table, source_file, columns).df())
-
-
-def read_back_in_parts(con: duckdb.DuckDBPyConnection, table: str, rows: int, source_file: str | None = None,
-                       columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
-    """``read_back`` a part of about ``rows`` rows at a time, in the table's order, each part's index
-    continuing the one before (a row's index is its position in the whole result, as with ``read_back``)."""
-    result = _read_back_query(con, table, source_file, columns)
-    vectors = max(1, rows // duckdb.__standard_vector_size__)
-    start = 0
-    while True:
-        part = result.fetch_df_chunk(vectors)
-        if part.empty:
-            return
-        part.index = pd.RangeIndex(start, start + len(part))
-        start += len(part)
-        yield _checked_types(part)
 
 
 def _read_back_query(con: duckdb.DuckDBPyConnection, table: str, source_file: str | None,

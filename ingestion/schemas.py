@@ -279,7 +279,10 @@ def gate_stored_files(con: duckdb.DuckDBPyConnection, table: str, files: list[st
     (None for a check across columns), the value and where it is: ``source_file`` and ``source_row``, the
     row as the delivered file numbers it (for a value, its first row in the file). Only the checked
     columns are read, so neither a description nor a name of a line that fails a check on another column
-    reaches a failure case."""
+    reaches a failure case.
+
+    The gate reads through a cursor of its own, which sees what ``con`` has committed: call it outside a
+    transaction (the loader's workers stage and gate a file in auto-commit)."""
     schema_name, _, name = table.rpartition(".")
     # A cursor of its own: Ibis sets the session's time zone and turns off DuckDB's replacement scans.
     cursor = con.cursor()

@@ -457,3 +457,4 @@ def test_the_gate_names_every_broken_row_of_a_file():
         ("f.csv", 4999, "invoice_date", "1999-12-31 00:00:00",
          f"in_range(2000-01-01, {dt.date.today() + dt.timedelta(days=366)})"),
     }
+    assert len(failures) == len(found)  # each once

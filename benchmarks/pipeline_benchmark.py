@@ -160,6 +160,15 @@ def per_step(measured: dict, steps: list[dict]) -> list[dict]:
     return rows
 
 
+ANCHOR_STEP = "raw__invoice_lines__"
+
+
+def per_anchor(steps: list[dict]) -> dict[str, float]:
+    """Wall time of each anchor's load (its Dagster step), in step order."""
+    return {s["step"][len(ANCHOR_STEP):]: round(s["end"] - s["start"], 1)
+            for s in sorted(steps, key=lambda s: s["start"]) if s["step"].startswith(ANCHOR_STEP)}
+
+
 # --------------------------------------------------------------------------------------------------
 # The run
 
@@ -258,14 +267,17 @@ def main(argv: list[str] | None = None) -> int:
                     # a new delivery: copied now, so it is also the newest file by modification time
                     shutil.copy(f, data / "landing" / f.relative_to(held))
         measured = run_measured(materialize, env, work / f"{phase}.log")
-        steps = per_step(measured, step_times(Path(env["DAGSTER_HOME"])))
+        dagster_steps = step_times(Path(env["DAGSTER_HOME"]))
+        steps = per_step(measured, dagster_steps)
+        anchors = per_anchor(dagster_steps)
         result[phase] = {"wall_s": round(measured["wall_s"], 1), "peak_mib": round(measured["peak_mib"]),
-                         "steps": steps, "line_models": model_reports(work / f"{phase}.log"),
+                         "steps": steps, "anchors_s": anchors, "line_models": model_reports(work / f"{phase}.log"),
                          "group_models": model_reports(work / f"{phase}.log", GROUP_MODEL_REPORT)}
         print(f"\n{phase} refresh: {measured['wall_s']:.1f} s, peak {measured['peak_mib']:.0f} MiB")
         for s in steps:
             peak = "" if s["peak_mib"] is None else f"{s['peak_mib']:>7} MiB"
             print(f"  {s['step']:<34}{s['wall_s']:>8.1f} s {peak}")
+        print("  per anchor: " + ", ".join(f"{a} {t:.1f} s" for a, t in anchors.items()))
         for model, report in {**result[phase]["line_models"], **result[phase]["group_models"]}.items():
             print(f"  {model}: {report}")
     # Back to the held-back state, so the next run of the benchmark starts the same way.

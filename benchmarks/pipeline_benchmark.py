@@ -115,8 +115,9 @@ def step_times(dagster_home: Path) -> list[dict]:
                   key=lambda s: s["start"])
 
 
+ANCHOR_STEP = "raw__invoice_lines__"  # the Dagster step of each anchor's load
 STEP_GROUPS = [  # how the report groups Dagster's steps
-    ("ingest anchors", lambda k: k.startswith("raw__invoice_lines__") or k == "raw_all_anchors"),
+    ("ingest anchors", lambda k: k.startswith(ANCHOR_STEP) or k == "raw_all_anchors"),
     ("KvK + reference + programme", lambda k: k.startswith(("raw__kvk", "reference__", "programme"))),
     ("supplier resolution", lambda k: k.startswith("resolution__")),
     ("dbt build (models + tests)", lambda k: "dbt" in k),
@@ -158,9 +159,6 @@ def per_step(measured: dict, steps: list[dict]) -> list[dict]:
     rows.append({"step": "start-up, code location, other", "wall_s": round(measured["wall_s"] - known, 1),
                  "peak_mib": None})
     return rows
-
-
-ANCHOR_STEP = "raw__invoice_lines__"
 
 
 def per_anchor(steps: list[dict]) -> dict[str, float]:

@@ -307,7 +307,7 @@ def gate_stored_files(con: duckdb.DuckDBPyConnection, table: str, files: list[st
                     continue  # no lines stored from this file (on Ibis, a check of no rows is NULL: failed)
                 schema.validate(backend.table(_GATE_TABLE), lazy=True)
             except SchemaErrors as exc:
-                failures += _located_failures(cursor, table, source_file, exc)
+                failures += _located_failures(cursor, source_file, exc)
             finally:
                 cursor.execute(f"drop table if exists {_GATE_TABLE}")
     finally:
@@ -315,12 +315,11 @@ def gate_stored_files(con: duckdb.DuckDBPyConnection, table: str, files: list[st
     return failures
 
 
-def _located_failures(con: duckdb.DuckDBPyConnection, table: str, source_file: str,
-                      exc: SchemaErrors) -> list[dict]:
+def _located_failures(con: duckdb.DuckDBPyConnection, source_file: str, exc: SchemaErrors) -> list[dict]:
     """The first ``GATE_FAILURES_PER_FILE`` failure cases of one file's validation on Ibis, each with the
     row it is at. A check across columns reports whole rows (``source_row`` among them); a column check
-    reports the value, whose first row in the file is looked up here (a value failing on several rows is
-    reported once)."""
+    reports the value, whose first row is looked up in the gated file's lines (``_GATE_TABLE``, on ``con``;
+    a value failing on several rows is reported once)."""
     found: list[dict] = []
     for case in exc.failure_cases.to_dict("records"):
         if len(found) == GATE_FAILURES_PER_FILE:
@@ -337,8 +336,8 @@ def _located_failures(con: duckdb.DuckDBPyConnection, table: str, source_file: s
             located["column"] = column
             located["failure_case"] = None if pd.isna(cell) else str(cell)
             where = f'"{column}" is null' if pd.isna(cell) else f'"{column}" = ?'
-            row = con.execute(f"select min(source_row) from {table} where source_file = ? and {where}",
-                              [source_file] + ([] if pd.isna(cell) else [cell])).fetchone()
+            row = con.execute(f"select min(source_row) from {_GATE_TABLE} where {where}",
+                              [] if pd.isna(cell) else [cell]).fetchone()
             located["source_row"] = row[0] if row else None
         else:  # the table itself: a missing column, a column of another type
             located["column"] = case.get("column")

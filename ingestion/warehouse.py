@@ -254,31 +254,6 @@ def union_invoice_lines(con: duckdb.DuckDBPyConnection, anchor_codes: list[str])
     con.execute(f"create or replace view raw.invoice_lines as {union}")
 
 
-def read_back(con: duckdb.DuckDBPyConnection, table: str, source_file: str | None = None,
-              columns: list[str] | None = None) -> pd.DataFrame:
-    """A stored table (or one source file's rows of it; only ``columns``, if given) as pandas, amounts as
-    float and dates as datetime64 (for pandera checks)."""
-    return _checked_types(_read_back_query(con, table, source_file, columns).df())
-
-
-def _read_back_query(con: duckdb.DuckDBPyConnection, table: str, source_file: str | None,
-                     columns: list[str] | None) -> duckdb.DuckDBPyConnection:
-    select = ", ".join(f'"{c}"' for c in columns) if columns else "*"
-    if source_file is None:
-        return con.execute(f"select {select} from {table}")
-    return con.execute(f"select {select} from {table} where source_file = ?", [source_file])
-
-
-def _checked_types(df: pd.DataFrame) -> pd.DataFrame:
-    """Amounts as float and dates as datetime64, the types the pandera schemas check."""
-    for column in ("amount_excl_vat", "vat_amount"):
-        if column in df.columns:
-            df[column] = df[column].astype(float)
-    if "invoice_date" in df.columns:
-        df["invoice_date"] = pd.to_datetime(df["invoice_date"])
-    return df
-
-
 def load_reference_table(con: duckdb.DuckDBPyConnection, name: str, csv_path: Path) -> int:
     """Load one reference CSV into ``reference.<name>``, code columns as text. Returns the row count."""
     con.execute("create schema if not exists reference")

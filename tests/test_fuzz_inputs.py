@@ -76,7 +76,6 @@ from ingestion.programme import TABLE_TYPES, ProgrammeInputError, read_programme
 from ingestion.schemas import gate_stored_files, invoice_lines_schema, programme_schemas
 from ingestion.schemas import validate as gate
 from ingestion.synthetic import write_programme_inputs
-from ingestion.warehouse import read_back
 
 # --------------------------------------------------------------------------------------------------
 # Profiles and case counting
@@ -990,7 +989,7 @@ def test_programme_inputs_load_whole_or_fail_naming_file_row_and_field(which, cs
             return
         with duckdb.connect() as con:
             counts = write_programme(con, inputs)
-            stored = {name: read_back(con, f"programme.{name}") for name in TABLE_TYPES}
+            stored = {name: con.execute(f"select * from programme.{name}").df() for name in TABLE_TYPES}
         for name, schema in programme_schemas().items():
             frame = stored[name]
             for column, sql_type in TABLE_TYPES[name].items():

@@ -47,14 +47,14 @@ programme_landing_spec = AssetSpec(
 def programme_inputs(context: AssetExecutionContext, paths: CwbPaths):
     from ingestion.programme import TABLE_TYPES, read_programme, write_programme
     from ingestion.schemas import programme_schemas, validate
-    from ingestion.warehouse import connect, read_back
+    from ingestion.warehouse import connect
 
     folder = paths.landing_path() / "programme"
     inputs = read_programme(folder, {cfg.code for cfg in load_anchor_configs()})
     schemas = programme_schemas()
     with connect(paths.warehouse_path()) as con:
         counts = write_programme(con, inputs)
-        stored = {name: read_back(con, f"programme.{name}") for name in TABLE_TYPES}
+        stored = {name: con.execute(f"select * from programme.{name}").df() for name in TABLE_TYPES}
     for name in DESCRIPTIONS:
         df = stored[name]
         for column, sql_type in TABLE_TYPES[name].items():   # DECIMAL comes back as object: check as numbers

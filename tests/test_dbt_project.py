@@ -568,9 +568,14 @@ def test_no_natural_person_names_test_finds_a_planted_name(built_warehouse, tmp_
                     "supplier_names = ['Schilder', ?] where supplier_ref = 'C4'", [spelling])
         con.execute("update intermediate.int_invoice_lines_placed set gemeente_naam = ? where invoice_id = 'O2'",
                     [spelling])
-        # invoice_id is one of the test's high_cardinality_columns: compared row by row, not by distinct value
+        # invoice_line_key and invoice_id are the test's high_cardinality_columns: compared row by row, not by
+        # distinct value, trimming only a value with a space at either end
+        con.execute("update intermediate.int_invoice_lines_placed set invoice_id = ? where invoice_id = 'O1'",
+                    [f"{spelling} "])
         con.execute("update intermediate.int_invoice_lines_placed set invoice_id = ? where invoice_id = 'O3'",
-                    [f"{sole_trader.lower()}  "])
+                    [f"  {sole_trader.lower()}"])
+        con.execute("update intermediate.int_invoice_lines_placed set invoice_line_key = ? where invoice_id = 'H2'",
+                    [sole_trader.upper()])
     finally:
         con.close()
 
@@ -592,7 +597,8 @@ def test_no_natural_person_names_test_finds_a_planted_name(built_warehouse, tmp_
     finally:
         con.close()
     assert found == [("cost_centre", sole_trader.lower()), ("gemeente_naam", spelling.lower()),
-                     ("invoice_id", sole_trader.lower()), ("ledger_account", sole_trader.lower())]
+                     ("invoice_id", sole_trader.lower()), ("invoice_id", spelling.lower()),
+                     ("invoice_line_key", sole_trader.lower()), ("ledger_account", sole_trader.lower())]
     passed = run("int_invoice_lines_classified")  # not tampered with
     assert passed.returncode == 0, passed.stdout[-4000:]
 

@@ -20,8 +20,12 @@
     high_cardinality_columns: text columns with (nearly) one value per row, such as a line key or invoice
     number. They are compared row by row (a semi-join on the names) instead of through their distinct
     values: the same result, without a hash table of ten million values (at 10M lines 3.0 -> 1.2 s for
-    invoice_line_key, 1.0 -> 0.3 s for invoice_id; benchmarks/). Every other column keeps the distinct
-    values first, which is faster where values repeat. A listed column the model does not have is an error.
+    invoice_line_key, 1.0 -> 0.3 s for invoice_id; benchmarks/). Trimming every value costs more than
+    the comparison itself, so only values that start or end with a space are trimmed: any other value
+    is its own trimmed form (DuckDB's trim removes spaces only). At 10M lines, invoice_line_key of
+    int_invoice_lines_placed 0.91 -> 0.24 s, of the view stg_anchors__invoice_lines 1.66 -> 0.99 s.
+    Every other column keeps the distinct values first, which is faster where values repeat. A listed
+    column the model does not have is an error.
 #}
 {% test no_natural_person_names(model, column_name=none, high_cardinality_columns=[]) %}
 {%- set text_columns = [] -%}
@@ -90,9 +94,12 @@ model_values as (
         thousand distinct values per column instead of every line (3.5x faster on the line-level tables). #}
     {%- for col in text_columns %}
     {%- if col | lower in per_row %}
-    select '{{ col }}' as column_name, lower(trim(cast({{ adapter.quote(col) }} as varchar))) as value
+    {%- set text = 'cast(' ~ adapter.quote(col) ~ ' as varchar)' %}
+    select '{{ col }}' as column_name, lower(trim({{ text }})) as value
     from {{ model }}
-    where lower(trim(cast({{ adapter.quote(col) }} as varchar))) in (select name from personal_names)
+    where lower(
+        case when starts_with({{ text }}, ' ') or ends_with({{ text }}, ' ') then trim({{ text }}) else {{ text }} end
+    ) in (select name from personal_names)
     group by 2
     {%- else %}
     select '{{ col }}' as column_name, lower(trim(cast(distinct_values.value as varchar))) as value

@@ -279,11 +279,18 @@ class _Columns:
     published: np.ndarray
     families: np.ndarray
     coarse: np.ndarray
-    unit_ids: np.ndarray
     components: np.ndarray
+    # codes numbered in order of first appearance (``_factorized``), and the unit id of each unit code
+    unit_codes: np.ndarray
+    unit_names: np.ndarray
+    supplier_codes: np.ndarray
+    component_codes: np.ndarray
 
     @classmethod
     def of(cls, contributions: pd.DataFrame) -> _Columns:
+        unit_codes, unit_names = _factorized(contributions["unit_id"])
+        supplier_codes, _ = _factorized(contributions["supplier_key"])
+        component_codes, _ = _factorized(contributions["component"])
         return cls(
             suppliers=contributions["supplier_key"].to_numpy(dtype=object),
             amounts=contributions["amount_eur"].astype(float).to_numpy(),
@@ -291,17 +298,43 @@ class _Columns:
             published=contributions["is_published"].astype(bool).to_numpy(),
             families=contributions["family"].to_numpy(dtype=object),
             coarse=contributions["coarse_component"].to_numpy(dtype=object),
-            unit_ids=contributions["unit_id"].to_numpy(dtype=object),
             components=contributions["component"].to_numpy(dtype=object),
+            unit_codes=unit_codes,
+            unit_names=unit_names,
+            supplier_codes=supplier_codes,
+            component_codes=component_codes,
         )
+
+
+def _factorized(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(a code per row, numbered in order of first appearance, a missing value one code of its own; the value of
+    each code) of a text column. A pandas Categorical, as the dbt model reads the contributions (Arrow's
+    dictionary encoding), is numbered by its integer codes, without hashing a string per row: at 10 million
+    lines 6.7 million contributions, whose strings took about as long to hash as to read (benchmarks/)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes, first = pd.factorize(column.cat.codes.to_numpy(), use_na_sentinel=False)
+        values = np.append(column.cat.categories.to_numpy(dtype=object), None)  # code -1 (missing): the last
+        return codes.astype(np.int64), values[first]
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
 
 
 def _codes(*columns: np.ndarray) -> tuple[np.ndarray, int]:
     """One code per distinct combination of the columns, numbered in order of first appearance."""
     code = np.zeros(len(columns[0]), dtype=np.int64)
+    span = 1  # the number of values code can take so far
     for col in columns:
-        c, uniques = pd.factorize(col, use_na_sentinel=False)
-        code = code * max(len(uniques), 1) + c
+        # A column of codes (non-negative integers) is combined as it is: the final factorize numbers the
+        # distinct combinations in the same order either way, without hashing the column once more.
+        top = int(col.max()) + 1 if col.dtype.kind in "iu" and len(col) and col.min() >= 0 else 0
+        if top and span * top < 2**62:
+            c, n = col.astype(np.int64, copy=False), top
+        else:
+            c, uniques = pd.factorize(col, use_na_sentinel=False)
+            n = max(len(uniques), 1)
+        code = code * n + c
+        span *= n
     codes, uniques = pd.factorize(code)
     return codes.astype(np.int64), len(uniques)
 
@@ -364,12 +397,10 @@ def _lazy_units(contributions: pd.DataFrame, rule: Rule) -> tuple[dict[str, Unit
     suppliers in the order they first appear, a supplier repeated in a cell its last row), with their
     contributions left in the column arrays until needed, and the primary level of each (``primary_level``,
     on the arrays)."""
-    t = _Columns.of(contributions)
-    unit_codes, n_units = _codes(t.unit_ids)
-    supplier_codes, _ = _codes(t.suppliers)  # each text column is factorized once: most of the time here
-    unit_names = np.empty(n_units, dtype=object)
-    unit_names[unit_codes] = t.unit_ids
-    cell_codes, n_cells = _codes(unit_codes, t.components)
+    t = _Columns.of(contributions)  # each text column is factorized once: most of the time here
+    unit_codes, unit_names, supplier_codes = t.unit_codes, t.unit_names, t.supplier_codes
+    n_units = len(unit_names)
+    cell_codes, n_cells = _codes(unit_codes, t.component_codes)
     cell_rows = _group_rows(cell_codes, n_cells)
     cell_first = np.array([rows[0] for rows in cell_rows], dtype=np.int64)
     cell_last = np.array([rows[-1] for rows in cell_rows], dtype=np.int64)

@@ -355,7 +355,7 @@ def _sensitivities(groups: np.ndarray, n: int, cents: np.ndarray, protected: np.
     counts = np.bincount(g, minlength=n)
     has_protected = np.bincount(g[p], minlength=n) > 0
     total = np.bincount(g, weights=x, minlength=n).astype(np.int64)  # below 2**53: exact
-    order = np.lexsort((-x, g))  # by group, largest first
+    order = _by_group_largest_first(g, x, n)
     gs, xs, ps = g[order], x[order], p[order]
     first, second, x_protected = (np.zeros(n, dtype=np.int64) for _ in range(3))
     starts = _starts(gs)
@@ -375,6 +375,16 @@ def _sensitivities(groups: np.ndarray, n: int, cents: np.ndarray, protected: np.
     out[threshold] = "threshold"
     out[dominance] = "dominance"
     return out
+
+
+def _by_group_largest_first(groups: np.ndarray, cents: np.ndarray, n: int) -> np.ndarray:
+    """``np.lexsort((-cents, groups))``: the rows by group, largest amount first, ties in row order. Sorted
+    as one combined key where it fits in int64 (at 10 million lines 6.7 million rows: a stable sort of one
+    key takes about half as long as lexsort's two)."""
+    top = int(cents.max()) + 1 if len(cents) else 1
+    if n * top >= 2**62:
+        return np.lexsort((-cents, groups))
+    return np.argsort(groups.astype(np.int64) * top + (top - 1 - cents), kind="stable")
 
 
 def _starts(sorted_codes: np.ndarray) -> np.ndarray:

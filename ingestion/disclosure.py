@@ -319,7 +319,6 @@ def _factorized(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64), np.asarray(uniques, dtype=object)
 
 
-
 def _codes(*columns: np.ndarray) -> tuple[np.ndarray, int]:
     """One code per distinct combination of the columns, numbered in order of first appearance."""
     code = np.zeros(len(columns[0]), dtype=np.int64)

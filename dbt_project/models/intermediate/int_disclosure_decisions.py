@@ -39,8 +39,9 @@ SCOPES = ("influenceable", "not_influenceable")
 
 
 RELATION_ANCHOR = "split_part(total_unit_id, '|', 2)"  # a relation's anchor: its total unit's
-CONTRIBUTION_COLUMNS = ("unit_id, family, component, coarse_component, supplier_key, amount_eur, is_protected, "
-                        "is_published")
+# amounts as double, as decide() reads them (Arrow would give DECIMAL as Python Decimal objects)
+CONTRIBUTION_COLUMNS = ("unit_id, family, component, coarse_component, supplier_key, "
+                        "cast(amount_eur as double) as amount_eur, is_protected, is_published")
 
 
 OUTPUT_COLUMNS = {"unit_id": "object", "family": "object", "publication_level": "object",
@@ -99,8 +100,7 @@ def _frame(contributions) -> pd.DataFrame:
     components and suppliers by their integer codes (ingestion.disclosure._factorized). At 10 million lines,
     reading and numbering the contributions of all anchors took 8.1 of the model's 12.5 s with .df()
     (README "Scale and speed")."""
-    table = contributions.select(CONTRIBUTION_COLUMNS.replace("amount_eur", "cast(amount_eur as double) as amount_eur")
-                                 ).arrow().read_all()
+    table = contributions.select(CONTRIBUTION_COLUMNS).arrow().read_all()
     columns = [pc.dictionary_encode(col) if pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
                or pa.types.is_string_view(col.type) else col for col in table.columns]
     return pa.table(columns, names=table.column_names).to_pandas()

@@ -9,7 +9,8 @@ Plain Python (no Dagster), reading the warehouse with a read-only DuckDB connect
   column: Dutch header, technical name, data type and the dbt definition, read from dbt's manifest.json)
   and one sheet per mart with Dutch headers (``dashboards/labels_nl.py``). Amounts are numbers with the
   format ``#,##0.00`` and shares are percentages, so Excel shows them in the reader's own locale.
-  A mart that outgrows a sheet (1,048,576 rows) is Parquet only, and the workbook says so.
+  A mart of more rows than the workbook's limit (``CWB_EXCEL_MAX_ROWS``, default 100,000; at most
+  Excel's 1,048,575 data rows of a sheet) is Parquet only, and the workbook says so.
 
 Both read the publication views (schema ``publication``, one per mart, same names; docs/architecture.md,
 "Privacy"), never the marts themselves: figures that would reveal what a sole trader or partnership earns
@@ -51,6 +52,13 @@ WORKBOOK_NAME = "cwb_marts.xlsx"
 PARQUET_DIR = "parquet"
 # Excel's limit is 1,048,576 rows per sheet, one of which is the header.
 EXCEL_MAX_DATA_ROWS = 1_048_575
+# The workbook's own limit: a mart of more rows is Parquet only. A sheet of hundreds of thousands of rows
+# is a listing to filter and join, which Parquet serves better (Power BI, Power Query, DuckDB, pandas, R),
+# opens slowly in Excel, and is written one cell at a time: at 10 million invoice lines, fct_credit_notes
+# (259,490 rows x 13 columns) took 22 of the workbook's 29 s (README "Scale and speed"). Set
+# CWB_EXCEL_MAX_ROWS up to EXCEL_MAX_DATA_ROWS to keep such marts in the workbook.
+EXCEL_MAX_ROWS_ENV = "CWB_EXCEL_MAX_ROWS"
+DEFAULT_EXCEL_MAX_ROWS = 100_000
 # Line-level marts: Parquet only, whatever their size (10 million lines at scale, and writing 678k rows
 # cell by cell would take minutes).
 PARQUET_ONLY = frozenset({"fct_invoice_lines"})
@@ -315,12 +323,26 @@ def _width(label: str, column: Column, sample: list[Any]) -> float:
     return max(8.0, min(60.0, max(widths)))
 
 
+def excel_max_rows(value: str | None = None) -> int:
+    """The workbook's row limit per mart: ``value``, else CWB_EXCEL_MAX_ROWS, else DEFAULT_EXCEL_MAX_ROWS.
+    A whole number from 0 to EXCEL_MAX_DATA_ROWS; anything else is a ValueError naming the setting."""
+    text = (os.environ.get(EXCEL_MAX_ROWS_ENV, "") if value is None else value).strip().replace("_", "")
+    if not text:
+        return DEFAULT_EXCEL_MAX_ROWS
+    if not text.isdigit() or int(text) > EXCEL_MAX_DATA_ROWS:
+        raise ValueError(f"{EXCEL_MAX_ROWS_ENV}={text!r}: expected a whole number of rows from 0 to "
+                         f"{EXCEL_MAX_DATA_ROWS:,} (an Excel sheet's data rows)")
+    return int(text)
+
+
 def export_excel(warehouse_path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
                  manifest_path: str | os.PathLike[str] | None = None, synthetic: bool = False,
-                 built_at: datetime | None = None, max_rows: int = EXCEL_MAX_DATA_ROWS,
+                 built_at: datetime | None = None, max_rows: int | None = None,
                  log: Callable[[str], None] = print) -> ExportResult:
-    """The workbook ``<out_dir>/cwb_marts.xlsx`` (see the module docstring)."""
+    """The workbook ``<out_dir>/cwb_marts.xlsx`` (see the module docstring). ``max_rows``: the most rows a
+    mart may have to get a sheet (default ``excel_max_rows()``)."""
     start = time.perf_counter()
+    max_rows = excel_max_rows() if max_rows is None else min(max_rows, EXCEL_MAX_DATA_ROWS)
     built_at = (built_at or datetime.now(TZ)).replace(microsecond=0)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -339,8 +361,12 @@ def export_excel(warehouse_path: str | os.PathLike[str], out_dir: str | os.PathL
             where = f"alleen als Parquet ({PARQUET_DIR}/{mart.name}.parquet)"
             if mart.name in PARQUET_ONLY:
                 left_out[mart.name] = f"{format_count(mart.n_rows)} rijen, één per factuurregel: {where}"
+            elif mart.n_rows > EXCEL_MAX_DATA_ROWS:
+                left_out[mart.name] = (f"{format_count(mart.n_rows)} rijen, meer dan een Excel-blad toont (ten "
+                                       f"hoogste {format_count(EXCEL_MAX_DATA_ROWS + 1)} rijen): {where}")
             elif mart.n_rows > max_rows:
-                left_out[mart.name] = f"{format_count(mart.n_rows)} rijen, meer dan een Excel-blad toont: {where}"
+                left_out[mart.name] = (f"{format_count(mart.n_rows)} rijen, meer dan de {format_count(max_rows)} "
+                                       f"van deze werkmap ({EXCEL_MAX_ROWS_ENV}): {where}")
         in_workbook = [m for m in marts if m.name not in left_out]
         sheets = sheet_names(m.name for m in marts)
         missing = sorted({c.name for m in marts for c in m.columns} - set(COLUMNS_NL))
@@ -422,8 +448,8 @@ def _write_about(ws, fmt: _Formats, *, marts, in_workbook, sheets, left_out, as_
                        "definitie uit de dbt-documentatie (Engels).", fmt.wrap),
     ]
     for mart, why in left_out.items():
-        facts.append((f"Niet in deze werkmap: {mart}", f"{why}. Een Excel-blad heeft ten hoogste 1.048.576 "
-                      "rijen. Open het Parquet-bestand met bijvoorbeeld DuckDB, Power BI, Python of R.", fmt.wrap))
+        facts.append((f"Niet in deze werkmap: {mart}", f"{why}. Open het Parquet-bestand met bijvoorbeeld "
+                      "DuckDB, Power BI, Power Query in Excel, Python of R.", fmt.wrap))
     for label, value, cell_fmt in facts:
         ws.write_string(r, 0, label, fmt.bold)
         if value is None:
@@ -516,10 +542,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--manifest", default=str(Path(__file__).resolve().parent.parent / "dbt_project" /
                                                   "target" / "manifest.json"))
     parser.add_argument("--synthetic", action="store_true", help="say that the data is the synthetic sample")
+    parser.add_argument("--max-rows", help=f"the most rows a mart may have to get a sheet (default "
+                        f"{EXCEL_MAX_ROWS_ENV}, else {DEFAULT_EXCEL_MAX_ROWS:,}; at most {EXCEL_MAX_DATA_ROWS:,})")
     args = parser.parse_args(argv)
     parquet = export_parquet(args.warehouse, args.out)
     print(f"{parquet.path}: {len(parquet.rows)} files, {parquet.size_bytes:,} bytes, {parquet.seconds:.1f} s")
-    excel = export_excel(args.warehouse, args.out, args.manifest, synthetic=args.synthetic)
+    excel = export_excel(args.warehouse, args.out, args.manifest, synthetic=args.synthetic,
+                         max_rows=excel_max_rows(args.max_rows) if args.max_rows is not None else None)
     print(f"{excel.path}: {len(excel.rows)} sheets, {excel.size_bytes:,} bytes, {excel.seconds:.1f} s")
     return 0
 

@@ -19,11 +19,14 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from dashboards.exports import (
+    DEFAULT_EXCEL_MAX_ROWS,
     EXCEL_MAX_DATA_ROWS,
+    EXCEL_MAX_ROWS_ENV,
     PARQUET_ONLY,
     SHEET_ABOUT,
     SHEET_DEFINITIONS,
     WORKBOOK_NAME,
+    excel_max_rows,
     export_excel,
     export_parquet,
     sheet_names,
@@ -127,7 +130,9 @@ def test_excel_on_a_hand_made_warehouse(small_warehouse, tmp_path):
     assert "2026.1" in about
     assert "exclusief btw" in about and "creditnota's zijn verrekend" in about
     assert "Niet in deze werkmap: fct_invoice_lines" in about and "parquet/fct_invoice_lines.parquet" in about
-    assert "1.048.576" in about
+    # the 3-row mart: over this workbook's limit, which the About sheet names, with where its rows are
+    assert "Niet in deze werkmap: fct_spend_by_tier | 3 rijen, meer dan de 2 van deze werkmap " \
+           "(CWB_EXCEL_MAX_ROWS): alleen als Parquet (parquet/fct_spend_by_tier.parquet)" in about
 
     definitions = sheets[SHEET_DEFINITIONS]
     assert definitions[0][:5] == ["Mart", "Blad", "Kolom (kop in het blad)", "Technische naam", "Datatype"]
@@ -142,6 +147,26 @@ def test_excel_on_a_hand_made_warehouse(small_warehouse, tmp_path):
                                                 "last_invoice_date")]
     assert recon[1] == ["hva", "landing/hva/c.csv", "", "", ""]  # NULLs are empty cells
     assert recon[2][2] == datetime(2025, 1, 2, 3, 4, 5) and recon[2][3] is True
+
+
+def test_the_workbooks_row_limit_comes_from_the_environment(small_warehouse, tmp_path, monkeypatch):
+    monkeypatch.delenv(EXCEL_MAX_ROWS_ENV, raising=False)
+    assert excel_max_rows() == DEFAULT_EXCEL_MAX_ROWS == 100_000
+    monkeypatch.setenv(EXCEL_MAX_ROWS_ENV, "1_048_575")
+    assert excel_max_rows() == EXCEL_MAX_DATA_ROWS
+    assert excel_max_rows("0") == 0  # an argument wins over the environment
+    for bad in ("-1", "1e5", "many", "1048576"):
+        with pytest.raises(ValueError, match=f"CWB_EXCEL_MAX_ROWS='{bad}'"):
+            excel_max_rows(bad)
+    # From the environment: the 3-row mart fits a limit of 3 and not one of 2 (fct_invoice_lines never does).
+    for limit, left_out in (("3", {"fct_invoice_lines"}), ("2", {"fct_invoice_lines", "fct_spend_by_tier"})):
+        monkeypatch.setenv(EXCEL_MAX_ROWS_ENV, limit)
+        result = export_excel(small_warehouse, tmp_path / limit, manifest_path=MANIFEST, log=lambda m: None)
+        assert set(result.left_out) == left_out, limit
+        assert set(result.rows) == {"fct_lm3", "fct_delivery_reconciliation", "fct_spend_by_tier"} - left_out
+    monkeypatch.setenv(EXCEL_MAX_ROWS_ENV, "lots")
+    with pytest.raises(ValueError, match="CWB_EXCEL_MAX_ROWS"):
+        export_excel(small_warehouse, tmp_path / "bad", manifest_path=MANIFEST, log=lambda m: None)
 
 
 def test_excel_types_and_number_formats(small_warehouse, tmp_path):

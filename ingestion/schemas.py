@@ -141,9 +141,10 @@ def kvk_establishments_schema() -> pa.DataFrameSchema:
             "sbi_hoofdactiviteit": pa.Column(Text, matches(r"^[0-9]{2,5}$"), nullable=True),
         },
         checks=[
+            # Counted in one grouped sum, not a Python function per KvK number: that took 1.8-2.8 s of the
+            # monthly refresh at 31,705 establishments (21,253 KvK numbers), and grows with the register.
             pa.Check(
-                lambda df: df.groupby("kvk_nummer")["ind_hoofdvestiging"].transform(
-                    lambda s: (s == "Ja").sum()) <= 1,
+                lambda df: (df["ind_hoofdvestiging"] == "Ja").groupby(df["kvk_nummer"]).transform("sum") <= 1,
                 error="more than one head office (ind_hoofdvestiging = Ja) for a KvK number",
             ),
         ],

@@ -433,3 +433,25 @@ def test_rows_load_into_the_warehouse_and_pass_the_gate(kvk_server, tmp_path):
     assert list(stored["vestigingsnummer"]) == ["000012345671", "000012345689", "000087654321"]
     passed, failures = validate(stored, kvk_establishments_schema())
     assert passed, failures
+
+
+def test_the_gate_refuses_a_second_head_office_of_one_kvk_number():
+    import pandas as pd
+
+    def register(rows):
+        return pd.DataFrame([{**{c: None for c in KVK_COLUMNS}, "kvk_nummer": k, "vestigingsnummer": v,
+                              "ind_hoofdvestiging": h, "rechtsvorm": "Besloten Vennootschap"}
+                             for k, v, h in rows])
+
+    one_each = [("12345678", "000012345671", "Ja"), ("12345678", "000012345689", "Nee"),
+                ("87654321", "000087654321", "Ja"), ("11111111", "000011111111", "Nee")]
+    passed, failures = validate(register(one_each), kvk_establishments_schema())
+    assert passed, failures
+    # a second head office of 12345678 fails the check on both of its rows (a case per column), no other row
+    two = [*one_each[:1], ("12345678", "000012345689", "Ja"), *one_each[2:]]
+    passed, failures = validate(register(two), kvk_establishments_schema())
+    assert not passed
+    head = [f for f in failures if "more than one head office" in (f.get("check") or "")]
+    assert {int(f["index"]) for f in head} == {0, 1}
+    assert {f["failure_case"] for f in head if f["column"] == "vestigingsnummer"} == {"000012345671",
+                                                                                     "000012345689"}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dagster import AssetKey
 
-from orchestration.assets.dbt import asset_key_for, dbt_build_args
+from orchestration.assets.dbt import PARTIAL_PARSE_FILE, asset_key_for, dbt_build_args, keep_partial_parse
 from orchestration.definitions import defs
 from orchestration.project import DUCKDB_POOL
 
@@ -213,3 +213,36 @@ def test_dagster_definitions_validate_cli():
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Validation successful" in proc.stdout + proc.stderr
+
+
+def test_a_runs_parse_is_kept_for_the_next_run_on_the_same_warehouse(tmp_path):
+    """keep_partial_parse, with the real dbt CLI: the parse a run leaves becomes the project's, and a next
+    run on the same warehouse (dagster-dbt copies the project's file into its own target folder) parses
+    partially; on another warehouse dbt refuses it (the profile holds the path), so the check can fail."""
+    import os
+    import shutil
+
+    exe = str(Path(sys.executable).with_name("dbt"))
+    project_target = tmp_path / "target"
+
+    def parse(target: Path, warehouse: str) -> str:
+        env = {**os.environ, "CWB_WAREHOUSE": warehouse, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        proc = subprocess.run([exe, "parse", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project",
+                               "--target-path", str(target), "--log-path", str(tmp_path / "logs")],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        return proc.stdout
+
+    def next_run(name: str) -> Path:  # what dagster-dbt does before each invocation
+        target = tmp_path / name
+        target.mkdir()
+        shutil.copy(project_target / PARTIAL_PARSE_FILE, target / PARTIAL_PARSE_FILE)
+        return target
+
+    assert not keep_partial_parse(tmp_path / "nothing-here", project_target)  # no parse to keep
+    parse(tmp_path / "run1", "/srv/cwb/warehouse.duckdb")
+    assert keep_partial_parse(tmp_path / "run1", project_target)
+    assert (project_target / PARTIAL_PARSE_FILE).read_bytes() == (tmp_path / "run1" / PARTIAL_PARSE_FILE).read_bytes()
+    assert [p.name for p in project_target.iterdir()] == [PARTIAL_PARSE_FILE]  # no temporary file left
+    assert "Unable to do partial parsing" not in parse(next_run("run2"), "/srv/cwb/warehouse.duckdb")
+    assert "profile has changed" in parse(next_run("run3"), "/srv/cwb/other.duckdb")

@@ -549,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
     parquet = export_parquet(args.warehouse, args.out)
     print(f"{parquet.path}: {len(parquet.rows)} files, {parquet.size_bytes:,} bytes, {parquet.seconds:.1f} s")
     excel = export_excel(args.warehouse, args.out, args.manifest, synthetic=args.synthetic,
-                         max_rows=excel_max_rows(args.max_rows) if args.max_rows is not None else None)
+                         max_rows=excel_max_rows(args.max_rows))
     print(f"{excel.path}: {len(excel.rows)} sheets, {excel.size_bytes:,} bytes, {excel.seconds:.1f} s")
     return 0
 

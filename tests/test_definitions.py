@@ -1,6 +1,8 @@
 """The Dagster definitions load, and the asset graph is pinned: a refactor that silently drops an asset,
 a check, a job or a schedule fails here."""
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -219,9 +221,6 @@ def test_a_runs_parse_is_kept_for_the_next_run_on_the_same_warehouse(tmp_path):
     """keep_partial_parse, with the real dbt CLI: the parse a run leaves becomes the project's, and a next
     run on the same warehouse (dagster-dbt copies the project's file into its own target folder) parses
     partially; on another warehouse dbt refuses it (the profile holds the path), so the check can fail."""
-    import os
-    import shutil
-
     exe = str(Path(sys.executable).with_name("dbt"))
     project_target = tmp_path / "target"
 

@@ -83,7 +83,7 @@ def keep_partial_parse(run_target: Path, project_target: Path) -> bool:
     from ingestion.publish import replace_atomically, temp_path_for
 
     source = Path(run_target) / PARTIAL_PARSE_FILE
-    if Path(run_target).resolve() == Path(project_target).resolve() or not source.is_file():
+    if not source.is_file():
         return False
     tmp = temp_path_for(Path(project_target) / PARTIAL_PARSE_FILE)
     shutil.copyfile(source, tmp)

@@ -203,6 +203,7 @@ def test_asset_keys_follow_dbt_folders():
     assert asset_key_for("model", ["staging", "raw"], "stg_x", None) == AssetKey(["staging", "stg_x"])
     assert asset_key_for("model", ["marts"], "fct_y", None) == AssetKey(["marts", "fct_y"])
     assert asset_key_for("model", ["publication"], "pub_fct_y", None) == AssetKey(["publication", "pub_fct_y"])
+    assert asset_key_for("model", ["restricted"], "names", None) == AssetKey(["restricted", "names"])
     assert asset_key_for("source", [], "invoice_lines", "raw") == AssetKey(["raw", "invoice_lines"])
     assert asset_key_for("seed", [], "mra_gemeenten", None) == AssetKey(["reference", "mra_gemeenten"])
     assert dbt_build_args() == ["build", "--exclude", "resource_type:unit_test"]

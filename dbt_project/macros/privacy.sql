@@ -180,7 +180,8 @@ from {{ ref(mart) }}
     entity of the extract also carries (as text the two cannot be told apart), and names shorter than 4
     characters. Read from the raw layer. Used by stg_resolution__supplier_matches: a creditor name that is
     such a name is pseudonymised even when the creditor is a legal entity. The test no_natural_person_names
-    applies the same rule with code of its own, so that it checks this model independently.
+    applies the same rule with code of its own (models/restricted/natural_person_names.sql), so that it
+    checks this model independently.
 #}
 {% macro register_personal_names() -%}
     with register as (

@@ -14,7 +14,7 @@ from pydantic import Field
 from orchestration.project import DBT_PROJECT_DIR, DUCKDB_POOL, dbt_project
 from orchestration.resources import CwbPaths
 
-LAYERS = ("staging", "intermediate", "marts", "publication")
+LAYERS = ("staging", "intermediate", "marts", "publication", "restricted")
 DBT_TARGET_DIR = DBT_PROJECT_DIR / "target"
 KEEP_DBT_RUN_FOLDERS = 3
 

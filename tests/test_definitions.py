@@ -114,6 +114,8 @@ EXPECTED_ASSETS = {
     "intermediate/int_disclosure_contributions",
     "intermediate/int_disclosure_relations",
     "intermediate/int_disclosure_decisions",
+    # The names the privacy test looks for, built once per build (restricted zone, schema raw).
+    "restricted/natural_person_names",
 }
 PUBLISHED_MARTS = {k.split("/", 1)[1] for k in EXPECTED_ASSETS if k.startswith("marts/")} - {"fct_invoice_lines"}
 EXPECTED_ASSETS |= {f"publication/pub_{m}" for m in PUBLISHED_MARTS}
@@ -208,6 +210,28 @@ def test_asset_keys_follow_dbt_folders():
     assert asset_key_for("seed", [], "mra_gemeenten", None) == AssetKey(["reference", "mra_gemeenten"])
     assert dbt_build_args() == ["build", "--exclude", "resource_type:unit_test"]
     assert dbt_build_args(full_refresh=True) == ["build", "--exclude", "resource_type:unit_test", "--full-refresh"]
+
+
+def test_the_dbt_resource_knows_its_dbt_version_without_asking_and_builds_no_adapter(tmp_path):
+    """The run's dbt resource reports the version that `dbt --version` prints (the real executable) without
+    running it, and builds no dbt-core adapter; another executable is still asked. Should an upgrade of
+    dagster-dbt rename the two private methods it replaces, the first assertion fails."""
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.resources import DBT_EXECUTABLE, CwbDbtCliResource, dbt_resource
+
+    assert {"_cli_version", "_initialize_dbt_core_adapter"} <= set(vars(DbtCliResource))
+    printed = subprocess.run([str(DBT_EXECUTABLE), "--version"], capture_output=True, text=True, check=True).stdout
+    resource = dbt_resource()
+    assert isinstance(resource, CwbDbtCliResource)
+    assert f"installed: {resource._cli_version}" in printed
+    assert resource._initialize_dbt_core_adapter(["build"]) is None
+    # a dbt executable elsewhere (here a link to the same one) is asked for its version, as dagster-dbt does
+    elsewhere = tmp_path / "dbt"
+    elsewhere.symlink_to(DBT_EXECUTABLE)
+    other = CwbDbtCliResource(project_dir=resource.project_dir, profiles_dir=resource.profiles_dir,
+                              dbt_executable=str(elsewhere))
+    assert other._cli_version == resource._cli_version
 
 
 def test_dagster_definitions_validate_cli():

@@ -56,8 +56,7 @@ EXCEL_MAX_DATA_ROWS = 1_048_575
 # is a listing to filter and join, which Parquet serves better (Power BI, Power Query, DuckDB, pandas, R),
 # opens slowly in Excel, and is written one cell at a time: at 10 million invoice lines, fct_credit_notes
 # (259,490 rows x 13 columns, 3.4 of the workbook's 4.4 million cells) took 13-16 of its 23-27 s (README
-# "Scale and speed"). Set
-# CWB_EXCEL_MAX_ROWS up to EXCEL_MAX_DATA_ROWS to keep such marts in the workbook.
+# "Scale and speed"). Set CWB_EXCEL_MAX_ROWS up to EXCEL_MAX_DATA_ROWS to keep such marts in the workbook.
 EXCEL_MAX_ROWS_ENV = "CWB_EXCEL_MAX_ROWS"
 DEFAULT_EXCEL_MAX_ROWS = 100_000
 # Line-level marts: Parquet only, whatever their size (10 million lines at scale, and writing 678k rows

@@ -8,10 +8,12 @@ import sys
 from pathlib import Path
 
 from dagster import AssetKey
+from dagster_dbt import DbtCliResource
 
 from orchestration.assets.dbt import PARTIAL_PARSE_FILE, asset_key_for, dbt_build_args, keep_partial_parse
 from orchestration.definitions import defs
 from orchestration.project import DUCKDB_POOL
+from orchestration.resources import DBT_EXECUTABLE, CwbDbtCliResource, dbt_resource
 
 ROOT = Path(__file__).resolve().parent.parent
 ANCHORS = ["de_alliantie", "gemeente_amsterdam", "hva", "olvg", "pantar", "stwt"]
@@ -216,10 +218,6 @@ def test_the_dbt_resource_knows_its_dbt_version_without_asking_and_builds_no_ada
     """The run's dbt resource reports the version that `dbt --version` prints (the real executable) without
     running it, and builds no dbt-core adapter; another executable is still asked. Should an upgrade of
     dagster-dbt rename the two private methods it replaces, the first assertion fails."""
-    from dagster_dbt import DbtCliResource
-
-    from orchestration.resources import DBT_EXECUTABLE, CwbDbtCliResource, dbt_resource
-
     assert {"_cli_version", "_initialize_dbt_core_adapter"} <= set(vars(DbtCliResource))
     printed = subprocess.run([str(DBT_EXECUTABLE), "--version"], capture_output=True, text=True, check=True).stdout
     resource = dbt_resource()
@@ -246,7 +244,7 @@ def test_a_runs_parse_is_kept_for_the_next_run_on_the_same_warehouse(tmp_path):
     """keep_partial_parse, with the real dbt CLI: the parse a run leaves becomes the project's, and a next
     run on the same warehouse (dagster-dbt copies the project's file into its own target folder) parses
     partially; on another warehouse dbt refuses it (the profile holds the path), so the check can fail."""
-    exe = str(Path(sys.executable).with_name("dbt"))
+    exe = str(DBT_EXECUTABLE)
     project_target = tmp_path / "target"
 
     def parse(target: Path, warehouse: str) -> str:

@@ -11,6 +11,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ingestion.kvk_api import KVK_COLUMNS, KvkApiClient, KvkApiError, to_extract_rows, write_extract_csv
@@ -436,8 +437,6 @@ def test_rows_load_into_the_warehouse_and_pass_the_gate(kvk_server, tmp_path):
 
 
 def test_the_gate_refuses_a_second_head_office_of_one_kvk_number():
-    import pandas as pd
-
     def register(rows):
         return pd.DataFrame([{**{c: None for c in KVK_COLUMNS}, "kvk_nummer": k, "vestigingsnummer": v,
                               "ind_hoofdvestiging": h, "rechtsvorm": "Besloten Vennootschap"}
